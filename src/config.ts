@@ -1,0 +1,256 @@
+import { DiagLogLevel } from '@opentelemetry/api';
+import { DEFAULT_CUSTOMER_ID_FIELDS, DEFAULT_ORDER_ID_FIELDS } from './attributes';
+import { shopDiag } from './diag';
+
+/**
+ * All configuration, resolved once at start into one typed object.
+ * Precedence: options passed in code > environment > defaults. A bad value never throws: it
+ * gets one warning naming the variable, and the default.
+ */
+
+export const INSTRUMENTATION_NAMES = ['http', 'express', 'pg', 'amqplib', 'winston', 'runtime-node'] as const;
+export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
+
+export const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+export type OtlpProtocol = (typeof PROTOCOLS)[number];
+
+export type Signal = 'traces' | 'metrics' | 'logs';
+export type ExporterName = 'otlp' | 'console' | 'none';
+
+export interface SignalConfig {
+  /** Exporters for this signal (OTEL_<SIGNAL>_EXPORTER); empty when 'none'. */
+  exporters: Exclude<ExporterName, 'none'>[];
+  protocol: OtlpProtocol;
+  /** The URL the OTLP exporter sends to (for the start-up line; the exporter resolves it the same way). */
+  endpoint: string;
+}
+
+/** OTEL_BLRP_* (sdk-logs 0.223 does not read them itself; OTEL_BSP_* is read by the span processor). */
+export interface BatchConfig {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMillis: number;
+  exportTimeoutMillis: number;
+}
+
+export interface ShopOtelConfig {
+  disabled: boolean;
+  serviceName: string;
+  /** The user's logging-policy component this service is (SHOP_OTEL_COMPONENT), if named. */
+  component: string | undefined;
+  logLevel: DiagLogLevel;
+  /** Explicit OTEL_LOG_LEVEL for the SDK's own diagnostics; undefined keeps them at WARN. */
+  sdkLogLevel: DiagLogLevel;
+  instrumentations: InstrumentationName[];
+  traces: SignalConfig;
+  metrics: SignalConfig & { intervalMs: number };
+  logs: SignalConfig & { batch: BatchConfig };
+  /** Upper bound for flushing at shutdown (SHOP_OTEL_SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
+  businessIds: {
+    orderFields: string[];
+    customerFields: string[];
+    maxLength: number;
+  };
+  redaction: {
+    enabled: boolean;
+    /** Extra patterns (SHOP_OTEL_REDACT_PATTERNS, comma-separated regular expressions). */
+    extraPatterns: RegExp[];
+  };
+  pg: {
+    /** Append the trace context to SQL statements as a sqlcommenter comment (joins server logs). */
+    sqlCommenter: boolean;
+  };
+}
+
+export type ShopOtelOptions = Partial<Omit<ShopOtelConfig, 'traces' | 'metrics' | 'logs' | 'businessIds' | 'redaction' | 'pg'>> & {
+  businessIds?: Partial<ShopOtelConfig['businessIds']>;
+  redaction?: Partial<ShopOtelConfig['redaction']>;
+  pg?: Partial<ShopOtelConfig['pg']>;
+};
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, key: string): string | undefined {
+  const v = env[key];
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  return t === '' ? undefined : t;
+}
+
+function list(env: Env, key: string): string[] | undefined {
+  const v = str(env, key);
+  if (v === undefined) return undefined;
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function bool(env: Env, key: string, dflt: boolean): boolean {
+  const v = str(env, key);
+  if (v === undefined) return dflt;
+  const l = v.toLowerCase();
+  if (l === 'true' || l === '1' || l === 'on' || l === 'yes') return true;
+  if (l === 'false' || l === '0' || l === 'off' || l === 'no') return false;
+  shopDiag.warn(`${key}=${JSON.stringify(v)} is not a boolean (true/false); using ${dflt}.`);
+  return dflt;
+}
+
+function int(env: Env, key: string, dflt: number, min: number, max: number): number {
+  const v = str(env, key);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    shopDiag.warn(`${key}=${JSON.stringify(v)} is not a whole number from ${min} to ${max}; using ${dflt}.`);
+    return dflt;
+  }
+  return n;
+}
+
+const LOG_LEVELS: Record<string, DiagLogLevel> = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
+};
+
+function logLevel(env: Env): { own: DiagLogLevel; sdk: DiagLogLevel } {
+  const v = str(env, 'OTEL_LOG_LEVEL');
+  if (v === undefined) return { own: DiagLogLevel.INFO, sdk: DiagLogLevel.WARN };
+  const l = LOG_LEVELS[v.toLowerCase()];
+  if (l === undefined) {
+    shopDiag.warn(`OTEL_LOG_LEVEL=${JSON.stringify(v)} is not one of ${Object.keys(LOG_LEVELS).join(', ')}; using info.`);
+    return { own: DiagLogLevel.INFO, sdk: DiagLogLevel.WARN };
+  }
+  return { own: l, sdk: l };
+}
+
+function instrumentationName(raw: string, key: string): InstrumentationName | undefined {
+  const short = raw.replace(/^@opentelemetry\/instrumentation-/, '');
+  if ((INSTRUMENTATION_NAMES as readonly string[]).includes(short)) return short as InstrumentationName;
+  shopDiag.warn(`${key}: unknown instrumentation ${JSON.stringify(raw)} ignored; known: ${INSTRUMENTATION_NAMES.join(', ')}.`);
+  return undefined;
+}
+
+function instrumentations(env: Env): InstrumentationName[] {
+  const enabledRaw = list(env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS');
+  const disabledRaw = list(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [];
+  const enabled = enabledRaw
+    ? enabledRaw.map((n) => instrumentationName(n, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS')).filter((n): n is InstrumentationName => !!n)
+    : [...INSTRUMENTATION_NAMES];
+  const disabled = new Set(disabledRaw.map((n) => instrumentationName(n, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS')));
+  return enabled.filter((n) => !disabled.has(n));
+}
+
+const SIGNAL_PATHS: Record<Signal, string> = { traces: 'v1/traces', metrics: 'v1/metrics', logs: 'v1/logs' };
+
+function signalConfig(env: Env, signal: Signal): SignalConfig {
+  const upper = signal.toUpperCase();
+  const exporterKey = `OTEL_${upper}_EXPORTER`;
+  const names = list(env, exporterKey) ?? ['otlp'];
+  const exporters: SignalConfig['exporters'] = [];
+  for (const n of names) {
+    const l = n.toLowerCase();
+    if (l === 'none') return { exporters: [], protocol: 'http/protobuf', endpoint: '' };
+    if (l === 'otlp' || l === 'console') {
+      if (!exporters.includes(l)) exporters.push(l);
+    } else {
+      shopDiag.warn(`${exporterKey}=${JSON.stringify(n)} is not supported (otlp, console, none); ignored.`);
+    }
+  }
+  if (exporters.length === 0) exporters.push('otlp');
+
+  const protoKey = str(env, `OTEL_EXPORTER_OTLP_${upper}_PROTOCOL`) !== undefined ? `OTEL_EXPORTER_OTLP_${upper}_PROTOCOL` : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const rawProto = str(env, protoKey);
+  let protocol: OtlpProtocol = 'http/protobuf';
+  if (rawProto !== undefined) {
+    if ((PROTOCOLS as readonly string[]).includes(rawProto)) protocol = rawProto as OtlpProtocol;
+    else if (rawProto === 'grpc') shopDiag.warn(`${protoKey}=grpc: gRPC export is not bundled (it would double start-up time); using http/protobuf. Point the endpoint at the collector's OTLP/HTTP port (4318).`);
+    else shopDiag.warn(`${protoKey}=${JSON.stringify(rawProto)} is not one of ${PROTOCOLS.join(', ')}; using http/protobuf.`);
+  }
+
+  const specific = str(env, `OTEL_EXPORTER_OTLP_${upper}_ENDPOINT`);
+  const base = str(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? 'http://localhost:4318';
+  const endpoint = specific ?? `${base.replace(/\/+$/, '')}/${SIGNAL_PATHS[signal]}`;
+  return { exporters, protocol, endpoint };
+}
+
+function blrp(env: Env): BatchConfig {
+  const maxQueueSize = int(env, 'OTEL_BLRP_MAX_QUEUE_SIZE', 2048, 1, 1_000_000);
+  let maxExportBatchSize = int(env, 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000);
+  if (maxExportBatchSize > maxQueueSize) {
+    shopDiag.warn(`OTEL_BLRP_MAX_EXPORT_BATCH_SIZE (${maxExportBatchSize}) exceeds OTEL_BLRP_MAX_QUEUE_SIZE (${maxQueueSize}); using ${maxQueueSize}.`);
+    maxExportBatchSize = maxQueueSize;
+  }
+  return {
+    maxQueueSize,
+    maxExportBatchSize,
+    scheduledDelayMillis: int(env, 'OTEL_BLRP_SCHEDULE_DELAY', 1000, 0, 3_600_000),
+    exportTimeoutMillis: int(env, 'OTEL_BLRP_EXPORT_TIMEOUT', 30_000, 0, 3_600_000),
+  };
+}
+
+function patterns(env: Env, key: string): RegExp[] {
+  const out: RegExp[] = [];
+  for (const p of list(env, key) ?? []) {
+    try {
+      out.push(new RegExp(p, 'g'));
+    } catch (e) {
+      shopDiag.warn(`${key}: ${JSON.stringify(p)} is not a valid regular expression (${(e as Error).message}); ignored.`);
+    }
+  }
+  return out;
+}
+
+function serviceName(env: Env): string {
+  const explicit = str(env, 'OTEL_SERVICE_NAME');
+  if (explicit) return explicit;
+  const fromAttrs = /(?:^|,)\s*service\.name\s*=\s*([^,]+)/.exec(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
+  if (fromAttrs) return decodeURIComponent(fromAttrs[1].trim());
+  return 'unknown_service:node';
+}
+
+export function resolveConfig(options: ShopOtelOptions = {}, env: Env = process.env): ShopOtelConfig {
+  const levels = logLevel(env);
+  const extraOrder = list(env, 'SHOP_OTEL_ORDER_ID_FIELDS') ?? [];
+  const extraCustomer = list(env, 'SHOP_OTEL_CUSTOMER_ID_FIELDS') ?? [];
+  const fromEnv: ShopOtelConfig = {
+    disabled: bool(env, 'OTEL_SDK_DISABLED', false),
+    serviceName: serviceName(env),
+    component: str(env, 'SHOP_OTEL_COMPONENT'),
+    logLevel: levels.own,
+    sdkLogLevel: levels.sdk,
+    instrumentations: instrumentations(env),
+    traces: signalConfig(env, 'traces'),
+    metrics: { ...signalConfig(env, 'metrics'), intervalMs: int(env, 'OTEL_METRIC_EXPORT_INTERVAL', 60_000, 100, 86_400_000) },
+    logs: { ...signalConfig(env, 'logs'), batch: blrp(env) },
+    shutdownTimeoutMs: int(env, 'SHOP_OTEL_SHUTDOWN_TIMEOUT_MS', 3_000, 0, 60_000),
+    businessIds: {
+      orderFields: [...new Set([...DEFAULT_ORDER_ID_FIELDS, ...extraOrder])],
+      customerFields: [...new Set([...DEFAULT_CUSTOMER_ID_FIELDS, ...extraCustomer])],
+      maxLength: int(env, 'SHOP_OTEL_ID_MAX_LENGTH', 64, 1, 256),
+    },
+    redaction: {
+      enabled: bool(env, 'SHOP_OTEL_REDACT', true),
+      extraPatterns: patterns(env, 'SHOP_OTEL_REDACT_PATTERNS'),
+    },
+    pg: { sqlCommenter: bool(env, 'SHOP_OTEL_PG_SQLCOMMENTER', true) },
+  };
+  return {
+    ...fromEnv,
+    ...stripUndefined(options),
+    businessIds: { ...fromEnv.businessIds, ...stripUndefined(options.businessIds ?? {}) },
+    redaction: { ...fromEnv.redaction, ...stripUndefined(options.redaction ?? {}) },
+    pg: { ...fromEnv.pg, ...stripUndefined(options.pg ?? {}) },
+  } as ShopOtelConfig;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

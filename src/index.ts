@@ -1,0 +1,9 @@
+/**
+ * shop-otel's public API. Most services need none of it: `node --import shop-otel/register`
+ * does everything. These cover what cannot be inferred.
+ */
+export { start, type ShopOtel } from './sdk';
+export { setOrderId, setCustomerId, getBusinessIds, withBusinessIds, type BusinessIds } from './business-ids/api';
+export { resolveConfig, type ShopOtelConfig, type ShopOtelOptions } from './config';
+export * from './attributes';
+export { VERSION } from './version';

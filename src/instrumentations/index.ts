@@ -1,0 +1,51 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { InstrumentationName, ShopOtelConfig } from '../config';
+import { consumeHook, publishHook } from './amqp-hooks';
+import { requestHook } from './http-hooks';
+
+/**
+ * The instrumentations shop-otel offers, as a typed map from name to a lazy factory: a package
+ * is required only when its instrumentation is enabled, so a service pays start-up time only for
+ * what it uses.
+ */
+type Factory = (config: ShopOtelConfig) => Instrumentation;
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const FACTORIES: Record<InstrumentationName, Factory> = {
+  http: () => {
+    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+    return new HttpInstrumentation({ requestHook });
+  },
+  express: () => {
+    const { RouteCaptureInstrumentation } = require('./route-capture') as typeof import('./route-capture');
+    return new RouteCaptureInstrumentation();
+  },
+  pg: (config) => {
+    const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+    return new PgInstrumentation({
+      // Connection spans are noise next to the query spans; parameter values are never exported.
+      ignoreConnectSpans: true,
+      enhancedDatabaseReporting: false,
+      addSqlCommenterCommentToQueries: config.pg.sqlCommenter,
+    });
+  },
+  amqplib: (config) => {
+    const { AmqplibInstrumentation } = require('@opentelemetry/instrumentation-amqplib') as typeof import('@opentelemetry/instrumentation-amqplib');
+    return new AmqplibInstrumentation({
+      publishHook: publishHook(config.businessIds),
+      consumeHook: consumeHook(),
+    });
+  },
+  winston: (config) => {
+    const { WinstonInstrumentation } = require('@opentelemetry/instrumentation-winston') as typeof import('@opentelemetry/instrumentation-winston');
+    return new WinstonInstrumentation({ disableLogSending: config.logs.exporters.length === 0 });
+  },
+  'runtime-node': () => {
+    const { RuntimeNodeInstrumentation } = require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
+    return new RuntimeNodeInstrumentation();
+  },
+};
+
+export function createInstrumentations(config: ShopOtelConfig): Instrumentation[] {
+  return config.instrumentations.map((name) => FACTORIES[name](config));
+}

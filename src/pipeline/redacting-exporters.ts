@@ -1,0 +1,60 @@
+import type { ExportResult } from '@opentelemetry/core';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { LogRecordImplInternals } from '../internal-types';
+import type { Redactor } from '../privacy/redactor';
+
+/**
+ * The last step before the wire: redact a batch in place, then hand it to the real exporter.
+ * Placed after batching, so the cost falls on the export timer, not on the request path.
+ */
+export class RedactingSpanExporter implements SpanExporter {
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly redactor: Redactor,
+  ) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    for (const span of spans) {
+      this.redactor.redactAttributes(span.attributes as Record<string, unknown>);
+      for (const event of span.events) this.redactor.redactAttributes(event.attributes as Record<string, unknown> | undefined);
+      if (span.status.message) (span.status as { message?: string }).message = this.redactor.redactString(span.status.message);
+    }
+    this.inner.export(spans, done);
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+export class RedactingLogExporter implements LogRecordExporter {
+  constructor(
+    private readonly inner: LogRecordExporter,
+    private readonly redactor: Redactor,
+  ) {}
+
+  export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
+    for (const record of records) {
+      this.redactor.redactAttributes(record.attributes as Record<string, unknown>);
+      const body = record.body;
+      if (body !== undefined && body !== null && typeof body !== 'number' && typeof body !== 'boolean') {
+        const redacted = this.redactor.redactValue('', body);
+        if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;
+      }
+    }
+    this.inner.export(records, done);
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}

@@ -1,0 +1,177 @@
+import { context, propagation, trace, metrics, type TextMapPropagator } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_COMPONENT } from './attributes';
+import { BusinessIdLogProcessor } from './business-ids/log-processor';
+import { BusinessIdPropagator } from './business-ids/propagator';
+import { SafePropagator } from './business-ids/safe-propagator';
+import { BusinessIdSpanProcessor } from './business-ids/span-processor';
+import { resolveConfig, type ShopOtelConfig, type ShopOtelOptions } from './config';
+import { installSdkDiag, setShopDiagLevel, shopDiag } from './diag';
+import { createInstrumentations } from './instrumentations';
+import { otlpLogExporter, otlpMetricExporter, otlpSpanExporter } from './pipeline/exporters';
+import { RedactingLogExporter, RedactingSpanExporter } from './pipeline/redacting-exporters';
+import { installShutdownHooks } from './pipeline/shutdown';
+import { Redactor } from './privacy/redactor';
+import { setActiveSettings } from './business-ids/api';
+import { VERSION } from './version';
+
+export interface ShopOtel {
+  readonly config: ShopOtelConfig;
+  /** Flush what is pending, within the configured bound. */
+  forceFlush(): Promise<void>;
+  /** Flush and stop; safe to call more than once. */
+  shutdown(): Promise<void>;
+}
+
+const STARTED = Symbol.for('shop-otel.started');
+type Global = typeof globalThis & { [STARTED]?: ShopOtel | null };
+
+/**
+ * Start shop-otel: resolve the configuration once, build the trace, metric and log pipelines,
+ * enable the instrumentations, install the exit hooks. Idempotent (the register module may be
+ * both --import'ed and --require'd). Never throws: on any failure the app runs without telemetry
+ * and one diagnostic line says why.
+ */
+export function start(options?: ShopOtelOptions): ShopOtel | undefined {
+  const g = globalThis as Global;
+  if (g[STARTED] !== undefined) return g[STARTED] ?? undefined;
+  g[STARTED] = null;
+  try {
+    const config = resolveConfig(options);
+    setShopDiagLevel(config.logLevel);
+    installSdkDiag(config.sdkLogLevel);
+    if (config.disabled) {
+      shopDiag.info(`${VERSION} disabled by OTEL_SDK_DISABLED; the app runs without telemetry.`);
+      return undefined;
+    }
+    const sdk = build(config);
+    g[STARTED] = sdk;
+    shopDiag.info(startupLine(config));
+    return sdk;
+  } catch (e) {
+    shopDiag.error('failed to start; the app runs without telemetry:', e);
+    return undefined;
+  }
+}
+
+function build(config: ShopOtelConfig): ShopOtel {
+  const resource = buildResource(config);
+  const redactor = new Redactor(config.redaction.enabled, config.redaction.extraPatterns);
+  setActiveSettings(config.businessIds);
+
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const propagator: TextMapPropagator = new SafePropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new BusinessIdPropagator(config.businessIds)] }),
+  );
+  propagation.setGlobalPropagator(propagator);
+
+  const tracerProvider = new BasicTracerProvider({ resource, spanProcessors: spanProcessors(config, redactor) });
+  trace.setGlobalTracerProvider(tracerProvider);
+
+  const loggerProvider = new LoggerProvider({ resource, processors: logProcessors(config, redactor) });
+  logs.setGlobalLoggerProvider(loggerProvider);
+
+  const meterProvider = new MeterProvider({ resource, readers: metricReaders(config) });
+  metrics.setGlobalMeterProvider(meterProvider);
+
+  const disableInstrumentations = registerInstrumentations({
+    instrumentations: createInstrumentations(config),
+    tracerProvider,
+    meterProvider,
+    loggerProvider,
+  });
+
+  const providers = [tracerProvider, loggerProvider, meterProvider];
+  let stopped: Promise<void> | undefined;
+  const sdk: ShopOtel = {
+    config,
+    forceFlush: async () => {
+      await Promise.allSettled(providers.map((p) => p.forceFlush()));
+    },
+    shutdown: () =>
+      (stopped ??= (async () => {
+        removeHooks();
+        await Promise.allSettled(providers.map((p) => p.forceFlush()));
+        disableInstrumentations();
+        await Promise.allSettled(providers.map((p) => p.shutdown()));
+      })()),
+  };
+  const removeHooks = installShutdownHooks(sdk, config.shutdownTimeoutMs);
+  return sdk;
+}
+
+function buildResource(config: ShopOtelConfig): Resource {
+  const ours: Record<string, string> = {
+    'service.name': config.serviceName,
+    'telemetry.distro.name': 'shop-otel',
+    'telemetry.distro.version': VERSION,
+  };
+  if (config.component !== undefined) ours[ATTR_COMPONENT] = config.component;
+  return detectResources({ detectors: [processDetector, hostDetector, envDetector] }).merge(resourceFromAttributes(ours));
+}
+
+function spanProcessors(config: ShopOtelConfig, redactor: Redactor): SpanProcessor[] {
+  const out: SpanProcessor[] = [];
+  for (const name of config.traces.exporters) {
+    if (name === 'otlp') out.push(new BatchSpanProcessor(new RedactingSpanExporter(otlpSpanExporter(config.traces.protocol), redactor)));
+    else out.push(new SimpleSpanProcessor(new RedactingSpanExporter(new ConsoleSpanExporter(), redactor)));
+  }
+  // IDs are stamped before any exporter sees a span: the wrapper hands each span on exactly once.
+  return out.map((p) => new BusinessIdSpanProcessor(p));
+}
+
+function logProcessors(config: ShopOtelConfig, redactor: Redactor): LogRecordProcessor[] {
+  const out: LogRecordProcessor[] = [new BusinessIdLogProcessor(config.component, config.businessIds)];
+  for (const name of config.logs.exporters) {
+    if (name === 'otlp') out.push(new BatchLogRecordProcessor({ exporter: new RedactingLogExporter(otlpLogExporter(config.logs.protocol), redactor), ...config.logs.batch }));
+    else out.push(new SimpleLogRecordProcessor({ exporter: new RedactingLogExporter(new ConsoleLogRecordExporter(), redactor) }));
+  }
+  return out;
+}
+
+function metricReaders(config: ShopOtelConfig): MetricReader[] {
+  const interval = config.metrics.intervalMs;
+  return config.metrics.exporters.map(
+    (name) =>
+      new PeriodicExportingMetricReader({
+        exporter: name === 'otlp' ? otlpMetricExporter(config.metrics.protocol) : new ConsoleMetricExporter(),
+        exportIntervalMillis: interval,
+        exportTimeoutMillis: Math.min(30_000, interval),
+      }),
+  );
+}
+
+function describe(signal: ShopOtelConfig['traces']): string {
+  if (signal.exporters.length === 0) return 'none';
+  return signal.exporters.map((e) => (e === 'otlp' ? `otlp ${signal.protocol} ${safeUrl(signal.endpoint)}` : e)).join(' + ');
+}
+
+/** Never print credentials that an endpoint URL may carry. */
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+function startupLine(config: ShopOtelConfig): string {
+  return [
+    `${VERSION} started for service ${config.serviceName}${config.component ? ` (component ${config.component})` : ''};`,
+    `traces: ${describe(config.traces)};`,
+    `metrics: ${describe(config.metrics)};`,
+    `logs: ${describe(config.logs)};`,
+    `instrumentations: ${config.instrumentations.join(', ') || 'none'}`,
+  ].join(' ');
+}
