@@ -8,7 +8,7 @@ import { shopDiag } from './diag';
  * gets one warning naming the variable, and the default.
  */
 
-export const INSTRUMENTATION_NAMES = ['http', 'express', 'pg', 'amqplib', 'winston', 'runtime-node'] as const;
+export const INSTRUMENTATION_NAMES = ['http', 'undici', 'express', 'pg', 'amqplib', 'winston', 'runtime-node'] as const;
 export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 
 export const PROTOCOLS = ['http/protobuf', 'http/json'] as const;

@@ -10,3 +10,19 @@
 export interface LogRecordImplInternals {
   _body?: unknown;
 }
+
+/**
+ * The resolved OTLP/HTTP exporter configuration that `convertLegacyHttpOptions` (from
+ * `@opentelemetry/otlp-exporter-base/node-http`) returns: the standard OTEL_EXPORTER_OTLP_*
+ * environment (endpoint, headers, timeout, compression, TLS files) already applied. Its type
+ * is not exported by the package, so its shape is written here.
+ */
+export interface OtlpNodeHttpConfiguration {
+  url: string;
+  headers: () => Promise<Record<string, string>>;
+  agentFactory: (protocol: string) => unknown;
+  userAgent?: string;
+  timeoutMillis: number;
+  concurrencyLimit: number;
+  compression: 'gzip' | 'none';
+}

@@ -16,6 +16,11 @@ const FACTORIES: Record<InstrumentationName, Factory> = {
     const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
     return new HttpInstrumentation({ requestHook });
   },
+  // fetch() in Node 20 is undici, which the http instrumentation does not see.
+  undici: () => {
+    const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+    return new UndiciInstrumentation();
+  },
   express: () => {
     const { RouteCaptureInstrumentation } = require('./route-capture') as typeof import('./route-capture');
     return new RouteCaptureInstrumentation();

@@ -11,6 +11,12 @@ export class RouteCaptureInstrumentation implements Instrumentation {
   readonly instrumentationVersion = VERSION;
   private config: InstrumentationConfig = { enabled: true };
 
+  constructor() {
+    // Like InstrumentationBase: enabled on creation (registerInstrumentations enables only the
+    // ones created disabled).
+    this.enable();
+  }
+
   enable(): void {
     installRequestCapture();
   }

@@ -19,13 +19,17 @@ export interface Flushable {
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
+/**
+ * Run `work`, resolving true when it finished, false when it failed or `timeoutMs` passed. The
+ * timer is deliberately *referenced*: it keeps the event loop alive while we flush (export
+ * sockets and retry timers are unref'd, see otlp-transport.ts), and for no longer than the bound.
+ */
 function bounded(work: () => Promise<void>, timeoutMs: number, what: string): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       shopDiag.warn(`${what} did not finish within ${timeoutMs} ms; pending telemetry may be lost.`);
       resolve(false);
     }, timeoutMs);
-    timer.unref();
     let p: Promise<void>;
     try {
       p = work();
@@ -47,15 +51,24 @@ function bounded(work: () => Promise<void>, timeoutMs: number, what: string): Pr
 }
 
 export function installShutdownHooks(target: Flushable, timeoutMs: number): () => void {
+  // Once a flush has timed out the collector is known to be unresponsive: what follows gets a
+  // short bound, so the exit as a whole stays close to one `timeoutMs`.
+  let timedOut = false;
+  const budget = () => (timedOut ? Math.min(timeoutMs, 200) : timeoutMs);
+  const run = (work: () => Promise<void>, what: string) =>
+    bounded(work, budget(), what).then((ok) => {
+      if (!ok) timedOut = true;
+      return ok;
+    });
   let final: Promise<boolean> | undefined;
-  const shutdownOnce = (): Promise<boolean> => (final ??= bounded(() => target.shutdown(), timeoutMs, 'telemetry shutdown'));
+  const shutdownOnce = (): Promise<boolean> => (final ??= run(() => target.shutdown(), 'telemetry shutdown'));
 
   const handlers = new Map<string, () => void>();
   for (const signal of SIGNALS) {
     const handler = (): void => {
       const appListens = process.listenerCount(signal) > 1;
       if (appListens) {
-        void bounded(() => target.forceFlush(), timeoutMs, 'telemetry flush');
+        void run(() => target.forceFlush(), 'telemetry flush');
         return;
       }
       void shutdownOnce().then(() => {

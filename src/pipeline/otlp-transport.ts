@@ -1,0 +1,129 @@
+import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import type { Socket } from 'node:net';
+import { gzip } from 'node:zlib';
+import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
+import type { OtlpNodeHttpConfiguration } from '../internal-types';
+import { VERSION } from '../version';
+
+/**
+ * The OTLP/HTTP transport, owned so that telemetry can never hold the process open.
+ *
+ * Upstream's transport keeps its sockets referenced and waits between retries on referenced
+ * timers: with a slow or dead collector, an app that finished its own work stays alive until the
+ * export gives up (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s by default). Here sockets and retry timers
+ * are unref'd: an export in flight never keeps the event loop alive; the shutdown hooks
+ * (pipeline/shutdown.ts) keep it alive deliberately, for at most SHOP_OTEL_SHUTDOWN_TIMEOUT_MS.
+ * Retry policy as upstream: 429/502/503/504 and network errors, 5 attempts, backoff ×1.5 from
+ * 1 s up to 5 s with ±20 % jitter, Retry-After honoured, never past the export deadline.
+ */
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+const RETRYABLE = new Set([429, 502, 503, 504]);
+const USER_AGENT = `shop-otel/${VERSION} OTel-OTLP-Exporter-JavaScript`;
+
+function retryAfterMillis(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const seconds = Number.parseInt(header, 10);
+  if (Number.isInteger(seconds)) return seconds > 0 ? seconds * 1000 : 0;
+  const at = new Date(header).getTime() - Date.now();
+  return Number.isFinite(at) ? Math.max(0, at) : undefined;
+}
+
+function compress(data: Uint8Array, algorithm: 'gzip' | 'none'): Promise<Uint8Array> {
+  if (algorithm !== 'gzip') return Promise.resolve(data);
+  return new Promise((resolve, reject) => gzip(data, (err, out) => (err ? reject(err) : resolve(out))));
+}
+
+class UnrefHttpTransport implements IExporterTransport {
+  private agent: Promise<Agent> | undefined;
+
+  constructor(private readonly options: OtlpNodeHttpConfiguration) {}
+
+  async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
+    const url = new URL(this.options.url);
+    const https = url.protocol === 'https:';
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { request } = (https ? require('node:https') : require('node:http')) as typeof import('node:http');
+    this.agent ??= Promise.resolve(this.options.agentFactory(url.protocol) as Agent | Promise<Agent>);
+    const [agent, headers, body] = await Promise.all([this.agent, this.options.headers(), compress(data, this.options.compression)]);
+    const allHeaders: Record<string, string> = { ...headers, 'User-Agent': this.options.userAgent ? `${this.options.userAgent} ${USER_AGENT}` : USER_AGENT };
+    if (this.options.compression === 'gzip') allHeaders['Content-Encoding'] = 'gzip';
+    const reqOptions: RequestOptions = { method: 'POST', headers: allHeaders, agent };
+
+    return new Promise<ExportResponse>((resolve) => {
+      let settled = false;
+      const done = (r: ExportResponse) => {
+        if (!settled) {
+          settled = true;
+          resolve(r);
+        }
+      };
+      let req: ClientRequest;
+      try {
+        req = request(url, reqOptions, (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_RESPONSE_BYTES) {
+              done({ status: 'failure', error: new Error('OTLP export response too large') });
+              res.destroy();
+              return;
+            }
+            chunks.push(c);
+          });
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) done({ status: 'success', data: Buffer.concat(chunks) });
+            else if (RETRYABLE.has(status)) done({ status: 'retryable', retryInMillis: retryAfterMillis(res.headers['retry-after'] as string | undefined) });
+            else done({ status: 'failure', error: new Error(`OTLP export failed with HTTP ${status}`) });
+          });
+          res.on('error', (e) => done({ status: 'retryable', error: e }));
+        });
+      } catch (e) {
+        done({ status: 'failure', error: e as Error });
+        return;
+      }
+      req.on('socket', (socket: Socket) => socket.unref());
+      req.setTimeout(timeoutMillis, () => {
+        req.destroy();
+        done({ status: 'retryable', error: new Error('OTLP export request timed out') });
+      });
+      req.on('error', (e) => done({ status: 'retryable', error: e }));
+      req.end(body);
+    });
+  }
+
+  shutdown(): void {
+    void this.agent?.then((a) => a.destroy()).catch(() => undefined);
+  }
+}
+
+const MAX_ATTEMPTS = 5;
+
+class UnrefRetryingTransport implements IExporterTransport {
+  constructor(private readonly inner: IExporterTransport) {}
+
+  async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
+    const deadline = Date.now() + timeoutMillis;
+    let backoff = 1000;
+    let result = await this.inner.send(data, timeoutMillis);
+    for (let attempt = 1; result.status === 'retryable' && attempt < MAX_ATTEMPTS; attempt++) {
+      const jittered = Math.min(backoff * (1 + (Math.random() * 0.4 - 0.2)), 5000);
+      backoff *= 1.5;
+      const wait = result.retryInMillis ?? jittered;
+      const remaining = deadline - Date.now();
+      if (wait > remaining) return result;
+      await new Promise<void>((r) => setTimeout(r, wait).unref());
+      result = await this.inner.send(data, deadline - Date.now());
+    }
+    return result;
+  }
+
+  shutdown(): void {
+    this.inner.shutdown();
+  }
+}
+
+export function createUnrefTransport(options: OtlpNodeHttpConfiguration): IExporterTransport {
+  return new UnrefRetryingTransport(new UnrefHttpTransport(options));
+}

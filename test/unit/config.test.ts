@@ -1,0 +1,110 @@
+import { DiagLogLevel } from '@opentelemetry/api';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { resolveConfig } from '../../src/config';
+
+describe('configuration: resolved once, bad values get one warning and the default', () => {
+  let stderr: string[];
+  beforeEach(() => {
+    stderr = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('defaults: everything on, http/protobuf to localhost:4318, 3 s shutdown bound', () => {
+    const c = resolveConfig({}, {});
+    expect(c.disabled).toBe(false);
+    expect(c.serviceName).toBe('unknown_service:node');
+    expect(c.instrumentations).toEqual(['http', 'undici', 'express', 'pg', 'amqplib', 'winston', 'runtime-node']);
+    expect(c.traces).toEqual({ exporters: ['otlp'], protocol: 'http/protobuf', endpoint: 'http://localhost:4318/v1/traces' });
+    expect(c.logs.endpoint).toBe('http://localhost:4318/v1/logs');
+    expect(c.metrics.intervalMs).toBe(60_000);
+    expect(c.shutdownTimeoutMs).toBe(3000);
+    expect(c.logLevel).toBe(DiagLogLevel.INFO);
+    expect(c.sdkLogLevel).toBe(DiagLogLevel.WARN);
+    expect(c.redaction.enabled).toBe(true);
+    expect(c.businessIds.orderFields).toEqual(['orderId', 'order_id']);
+    expect(stderr).toEqual([]);
+  });
+
+  it('honours the standard OpenTelemetry environment', () => {
+    const c = resolveConfig({}, {
+      OTEL_SERVICE_NAME: 'shop-api',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:4318/custom',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'otlp,console',
+      OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,@opentelemetry/instrumentation-pg,winston',
+      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'winston',
+      OTEL_LOG_LEVEL: 'debug',
+      OTEL_BLRP_SCHEDULE_DELAY: '250',
+    });
+    expect(c.serviceName).toBe('shop-api');
+    expect(c.traces.endpoint).toBe('http://traces:4318/custom');
+    expect(c.traces.protocol).toBe('http/json');
+    expect(c.logs.protocol).toBe('http/protobuf');
+    expect(c.logs.endpoint).toBe('http://collector:4318/v1/logs');
+    expect(c.logs.exporters).toEqual(['otlp', 'console']);
+    expect(c.logs.batch.scheduledDelayMillis).toBe(250);
+    expect(c.metrics.exporters).toEqual([]);
+    expect(c.instrumentations).toEqual(['http', 'pg']);
+    expect(c.logLevel).toBe(DiagLogLevel.DEBUG);
+  });
+
+  it('service.name from OTEL_RESOURCE_ATTRIBUTES when OTEL_SERVICE_NAME is unset', () => {
+    expect(resolveConfig({}, { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,service.name=mes-api' }).serviceName).toBe('mes-api');
+  });
+
+  it('invalid values: one diagnostic naming the variable, then the default; never a throw', () => {
+    const c = resolveConfig({}, {
+      OTEL_SDK_DISABLED: 'maybe',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'carrier-pigeon',
+      OTEL_TRACES_EXPORTER: 'zipkin',
+      OTEL_LOG_LEVEL: 'loud',
+      SHOP_OTEL_SHUTDOWN_TIMEOUT_MS: '-5',
+      SHOP_OTEL_ID_MAX_LENGTH: 'abc',
+      OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,mongodb',
+      SHOP_OTEL_REDACT_PATTERNS: '([unclosed',
+      OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '5000',
+    });
+    expect(c.disabled).toBe(false);
+    expect(c.traces.protocol).toBe('http/protobuf');
+    expect(c.traces.exporters).toEqual(['otlp']);
+    expect(c.logLevel).toBe(DiagLogLevel.INFO);
+    expect(c.shutdownTimeoutMs).toBe(3000);
+    expect(c.businessIds.maxLength).toBe(64);
+    expect(c.instrumentations).toEqual(['http']);
+    expect(c.redaction.extraPatterns).toEqual([]);
+    expect(c.logs.batch.maxExportBatchSize).toBe(2048);
+    const text = stderr.join('');
+    for (const key of ['OTEL_SDK_DISABLED', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_TRACES_EXPORTER', 'OTEL_LOG_LEVEL', 'SHOP_OTEL_SHUTDOWN_TIMEOUT_MS', 'SHOP_OTEL_ID_MAX_LENGTH', 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'SHOP_OTEL_REDACT_PATTERNS', 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE']) {
+      expect(text, key).toContain(key);
+    }
+    // Protocol and traces-exporter lines appear once per signal at most, never repeated per call.
+    expect(stderr.every((l) => l.startsWith('shop-otel: warn: '))).toBe(true);
+  });
+
+  it('grpc is explained, not silently mis-sent', () => {
+    const c = resolveConfig({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
+    expect(c.traces.protocol).toBe('http/protobuf');
+    expect(stderr.join('')).toMatch(/grpc.*not bundled/);
+  });
+
+  it('code options win over the environment', () => {
+    const c = resolveConfig({ serviceName: 'from-code', shutdownTimeoutMs: 500, businessIds: { maxLength: 20 } }, { OTEL_SERVICE_NAME: 'from-env', SHOP_OTEL_ID_MAX_LENGTH: '40' });
+    expect(c.serviceName).toBe('from-code');
+    expect(c.shutdownTimeoutMs).toBe(500);
+    expect(c.businessIds.maxLength).toBe(20);
+    expect(c.businessIds.orderFields).toEqual(['orderId', 'order_id']);
+  });
+
+  it('extra business-ID field names are added to the defaults', () => {
+    const c = resolveConfig({}, { SHOP_OTEL_ORDER_ID_FIELDS: 'orderNumber, order_no', SHOP_OTEL_CUSTOMER_ID_FIELDS: 'clientId' });
+    expect(c.businessIds.orderFields).toEqual(['orderId', 'order_id', 'orderNumber', 'order_no']);
+    expect(c.businessIds.customerFields).toEqual(['customerId', 'customer_id', 'clientId']);
+  });
+});

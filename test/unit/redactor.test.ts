@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { Redactor, REDACTED } from '../../src/privacy/redactor';
+
+const r = new Redactor(true);
+
+describe('redaction of secrets and personal data', () => {
+  it.each([
+    ['mail to jane.doe+shop@example.co.uk now', `mail to ${REDACTED} now`],
+    ['card 4111 1111 1111 1111 used', `card ${REDACTED} used`],
+    ['card 5500-0000-0000-0004', `card ${REDACTED}`],
+    ['call +49 30 1234 5678 today', `call ${REDACTED} today`],
+    ['call (555) 123-4567', `call ${REDACTED}`],
+    ['Authorization: Bearer abc.def-ghi', `Authorization: Bearer ${REDACTED}`],
+    ['token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U', `token ${REDACTED}`],
+    ['login?user=bob&password=hunter2&x=1', `login?user=bob&password=${REDACTED}&x=1`],
+    ['{"apiKey":"s3cr3t"}', `{"apiKey":"${REDACTED}"}`],
+  ])('masks %j', (input, expected) => {
+    expect(r.redactString(input)).toBe(expected);
+  });
+
+  it.each([
+    'order ord_1234567890123456 shipped',
+    'took 1732400000000 ms',
+    '2026-11-24T10:11:12.123Z',
+    'GET /orders/ord-17/status 200',
+    'card 4111 1111 1111 1112 (fails Luhn)',
+    'trace 4bf92f3577b34da6a3ce929d0e0e4736',
+    '127.0.0.1:5432',
+  ])('leaves %j alone', (input) => {
+    expect(r.redactString(input)).toBe(input);
+  });
+
+  it('replaces values of secret-named keys whole, keeps our own ID attributes', () => {
+    const attrs: Record<string, unknown> = {
+      password: 'hunter2',
+      'http.request.header.authorization': ['Basic Ym9iOnNlY3JldA=='],
+      email: 'x@y.z',
+      cardNumber: '4111111111111111',
+      phone: '+1 555 0100',
+      'shop.customer.id': 'cust-1',
+      'shop.order.id': 'ord-1',
+      count: 3,
+      nested: { token: 'abc', note: 'reach me at a@b.cd' },
+    };
+    r.redactAttributes(attrs);
+    expect(attrs).toEqual({
+      password: REDACTED,
+      'http.request.header.authorization': REDACTED,
+      email: REDACTED,
+      cardNumber: REDACTED,
+      phone: REDACTED,
+      'shop.customer.id': 'cust-1',
+      'shop.order.id': 'ord-1',
+      count: 3,
+      nested: { token: REDACTED, note: `reach me at ${REDACTED}` },
+    });
+  });
+
+  it('extra patterns apply; disabled redaction changes nothing', () => {
+    expect(new Redactor(true, [/INTERNAL-\d+/g]).redactString('see INTERNAL-42')).toBe(`see ${REDACTED}`);
+    expect(new Redactor(false).redactString('a@b.cd')).toBe('a@b.cd');
+  });
+});
