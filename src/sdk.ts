@@ -16,7 +16,8 @@ import { resolveConfig, type ShopOtelConfig, type ShopOtelOptions } from './conf
 import { installSdkDiag, setShopDiagLevel, shopDiag } from './diag';
 import { createInstrumentations } from './instrumentations';
 import { otlpLogExporter, otlpMetricExporter, otlpSpanExporter } from './pipeline/exporters';
-import { RedactingLogExporter, RedactingSpanExporter } from './pipeline/redacting-exporters';
+import { ExportGate } from './pipeline/export-gate';
+import { GatedMetricExporter, RedactingLogExporter, RedactingSpanExporter } from './pipeline/redacting-exporters';
 import { installShutdownHooks } from './pipeline/shutdown';
 import { Redactor } from './privacy/redactor';
 import { setActiveSettings } from './business-ids/api';
@@ -28,6 +29,8 @@ export interface ShopOtel {
   forceFlush(): Promise<void>;
   /** Flush and stop; safe to call more than once. */
   shutdown(): Promise<void>;
+  /** Give up on exports still pending (the collector did not answer within the bound). */
+  abortPending(): void;
 }
 
 const STARTED = Symbol.for('shop-otel.started');
@@ -64,6 +67,7 @@ export function start(options?: ShopOtelOptions): ShopOtel | undefined {
 function build(config: ShopOtelConfig): ShopOtel {
   const resource = buildResource(config);
   const redactor = new Redactor(config.redaction.enabled, config.redaction.extraPatterns);
+  const gate = new ExportGate();
   setActiveSettings(config.businessIds);
 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -72,13 +76,13 @@ function build(config: ShopOtelConfig): ShopOtel {
   );
   propagation.setGlobalPropagator(propagator);
 
-  const tracerProvider = new BasicTracerProvider({ resource, spanProcessors: spanProcessors(config, redactor) });
+  const tracerProvider = new BasicTracerProvider({ resource, spanProcessors: spanProcessors(config, redactor, gate) });
   trace.setGlobalTracerProvider(tracerProvider);
 
-  const loggerProvider = new LoggerProvider({ resource, processors: logProcessors(config, redactor) });
+  const loggerProvider = new LoggerProvider({ resource, processors: logProcessors(config, redactor, gate) });
   logs.setGlobalLoggerProvider(loggerProvider);
 
-  const meterProvider = new MeterProvider({ resource, readers: metricReaders(config) });
+  const meterProvider = new MeterProvider({ resource, readers: metricReaders(config, gate) });
   metrics.setGlobalMeterProvider(meterProvider);
 
   const disableInstrumentations = registerInstrumentations({
@@ -92,6 +96,7 @@ function build(config: ShopOtelConfig): ShopOtel {
   let stopped: Promise<void> | undefined;
   const sdk: ShopOtel = {
     config,
+    abortPending: () => gate.abortAll(),
     forceFlush: async () => {
       await Promise.allSettled(providers.map((p) => p.forceFlush()));
     },
@@ -117,31 +122,31 @@ function buildResource(config: ShopOtelConfig): Resource {
   return detectResources({ detectors: [processDetector, hostDetector, envDetector] }).merge(resourceFromAttributes(ours));
 }
 
-function spanProcessors(config: ShopOtelConfig, redactor: Redactor): SpanProcessor[] {
+function spanProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): SpanProcessor[] {
   const out: SpanProcessor[] = [];
   for (const name of config.traces.exporters) {
-    if (name === 'otlp') out.push(new BatchSpanProcessor(new RedactingSpanExporter(otlpSpanExporter(config.traces.protocol), redactor)));
-    else out.push(new SimpleSpanProcessor(new RedactingSpanExporter(new ConsoleSpanExporter(), redactor)));
+    if (name === 'otlp') out.push(new BatchSpanProcessor(new RedactingSpanExporter(otlpSpanExporter(config.traces.protocol), redactor, gate)));
+    else out.push(new SimpleSpanProcessor(new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate)));
   }
   // IDs are stamped before any exporter sees a span: the wrapper hands each span on exactly once.
   return out.map((p) => new BusinessIdSpanProcessor(p));
 }
 
-function logProcessors(config: ShopOtelConfig, redactor: Redactor): LogRecordProcessor[] {
+function logProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): LogRecordProcessor[] {
   const out: LogRecordProcessor[] = [new BusinessIdLogProcessor(config.component, config.businessIds)];
   for (const name of config.logs.exporters) {
-    if (name === 'otlp') out.push(new BatchLogRecordProcessor({ exporter: new RedactingLogExporter(otlpLogExporter(config.logs.protocol), redactor), ...config.logs.batch }));
-    else out.push(new SimpleLogRecordProcessor({ exporter: new RedactingLogExporter(new ConsoleLogRecordExporter(), redactor) }));
+    if (name === 'otlp') out.push(new BatchLogRecordProcessor({ exporter: new RedactingLogExporter(otlpLogExporter(config.logs.protocol), redactor, gate), ...config.logs.batch }));
+    else out.push(new SimpleLogRecordProcessor({ exporter: new RedactingLogExporter(new ConsoleLogRecordExporter(), redactor, gate) }));
   }
   return out;
 }
 
-function metricReaders(config: ShopOtelConfig): MetricReader[] {
+function metricReaders(config: ShopOtelConfig, gate: ExportGate): MetricReader[] {
   const interval = config.metrics.intervalMs;
   return config.metrics.exporters.map(
     (name) =>
       new PeriodicExportingMetricReader({
-        exporter: name === 'otlp' ? otlpMetricExporter(config.metrics.protocol) : new ConsoleMetricExporter(),
+        exporter: new GatedMetricExporter(name === 'otlp' ? otlpMetricExporter(config.metrics.protocol) : new ConsoleMetricExporter(), gate),
         exportIntervalMillis: interval,
         exportTimeoutMillis: Math.min(30_000, interval),
       }),

@@ -1,20 +1,26 @@
 import type { ExportResult } from '@opentelemetry/core';
+import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { ExportGate } from './export-gate';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { LogRecordImplInternals } from '../internal-types';
 import type { Redactor } from '../privacy/redactor';
 
 /**
- * The last step before the wire: redact a batch in place, then hand it to the real exporter.
- * Placed after batching, so the cost falls on the export timer, not on the request path.
+ * The last step before the wire: redact a batch in place, then hand it to the real exporter,
+ * its completion tracked by the export gate (see export-gate.ts). Placed after batching, so the
+ * cost falls on the export timer, not on the request path.
  */
 export class RedactingSpanExporter implements SpanExporter {
   constructor(
     private readonly inner: SpanExporter,
     private readonly redactor: Redactor,
+    private readonly gate: ExportGate,
   ) {}
 
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    const done = this.gate.track(resultCallback);
+    if (!done) return;
     for (const span of spans) {
       this.redactor.redactAttributes(span.attributes as Record<string, unknown>);
       for (const event of span.events) this.redactor.redactAttributes(event.attributes as Record<string, unknown> | undefined);
@@ -24,11 +30,11 @@ export class RedactingSpanExporter implements SpanExporter {
   }
 
   shutdown(): Promise<void> {
-    return this.inner.shutdown();
+    return this.gate.guard(this.inner.shutdown());
   }
 
   forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
+    return this.gate.guard(this.inner.forceFlush?.() ?? Promise.resolve());
   }
 }
 
@@ -36,9 +42,12 @@ export class RedactingLogExporter implements LogRecordExporter {
   constructor(
     private readonly inner: LogRecordExporter,
     private readonly redactor: Redactor,
+    private readonly gate: ExportGate,
   ) {}
 
-  export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
+  export(records: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
+    const done = this.gate.track(resultCallback);
+    if (!done) return;
     for (const record of records) {
       this.redactor.redactAttributes(record.attributes as Record<string, unknown>);
       const body = record.body;
@@ -51,10 +60,37 @@ export class RedactingLogExporter implements LogRecordExporter {
   }
 
   shutdown(): Promise<void> {
-    return this.inner.shutdown();
+    return this.gate.guard(this.inner.shutdown());
   }
 
   forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
+    return this.gate.guard(this.inner.forceFlush?.() ?? Promise.resolve());
+  }
+}
+
+/** Metrics carry no personal data (no IDs on metrics, by design): only the gate applies. */
+export class GatedMetricExporter implements PushMetricExporter {
+  constructor(
+    private readonly inner: PushMetricExporter,
+    private readonly gate: ExportGate,
+  ) {
+    if (inner.selectAggregationTemporality) this.selectAggregationTemporality = inner.selectAggregationTemporality.bind(inner);
+    if (inner.selectAggregation) this.selectAggregation = inner.selectAggregation.bind(inner);
+  }
+
+  selectAggregationTemporality?: PushMetricExporter['selectAggregationTemporality'];
+  selectAggregation?: PushMetricExporter['selectAggregation'];
+
+  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
+    const done = this.gate.track(resultCallback);
+    if (done) this.inner.export(metrics, done);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.gate.guard(this.inner.forceFlush());
+  }
+
+  shutdown(): Promise<void> {
+    return this.gate.guard(this.inner.shutdown());
   }
 }

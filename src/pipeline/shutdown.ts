@@ -15,6 +15,8 @@ import { shopDiag } from '../diag';
 export interface Flushable {
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
+  /** Complete every export still in flight as failed (see export-gate.ts). */
+  abortPending(): void;
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -57,7 +59,10 @@ export function installShutdownHooks(target: Flushable, timeoutMs: number): () =
   const budget = () => (timedOut ? Math.min(timeoutMs, 200) : timeoutMs);
   const run = (work: () => Promise<void>, what: string) =>
     bounded(work, budget(), what).then((ok) => {
-      if (!ok) timedOut = true;
+      if (!ok) {
+        timedOut = true;
+        target.abortPending();
+      }
       return ok;
     });
   let final: Promise<boolean> | undefined;

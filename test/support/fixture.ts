@@ -27,7 +27,8 @@ export interface Fixture {
   waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+  /** Send `signal`; resolves at exit with `stopMs`, the time from the signal to the exit. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; stopMs: number }>;
 }
 
 /** Env for fast, observable export in tests: short batch delays, a given OTLP endpoint. */
@@ -113,11 +114,12 @@ export function runFixture(file: string, options: FixtureOptions = {}): Fixture 
       });
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      const sent = Date.now();
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
       const r = await exited;
       clearTimeout(t);
-      return r;
+      return { ...r, stopMs: Date.now() - sent };
     },
   };
 }

@@ -108,10 +108,12 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      // An empty Export*ServiceResponse, in the request's encoding (empty bytes in protobuf).
+      const json = String(req.headers['content-type'] ?? '').includes('json');
       const reply = () => {
         res.statusCode = options.status ?? 200;
-        res.setHeader('content-type', 'application/json');
-        res.end('{}');
+        res.setHeader('content-type', json ? 'application/json' : 'application/x-protobuf');
+        res.end(json ? '{}' : '');
       };
       try {
         const pathname = (req.url ?? '').split('?')[0] as keyof typeof TYPES;

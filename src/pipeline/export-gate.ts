@@ -1,0 +1,50 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+
+/**
+ * Every export's completion passes through here, so that shutdown can end the ones a dead or
+ * slow collector holds.
+ *
+ * The SDK's batch processors and metric reader guard each export with a *referenced* timeout
+ * timer (30 s by default): with a collector that does not answer, that timer alone keeps an app
+ * that has finished its work alive. When the shutdown bound passes, `abortAll` completes every
+ * pending export as failed, which clears those timers; from then on the gate is closed and new
+ * exports fail at once. The transport's own sockets and retries are unref'd
+ * (otlp-transport.ts), so what they still do in the background holds nothing open.
+ */
+export class ExportGate {
+  private readonly pending = new Set<(r: ExportResult) => void>();
+  private closed = false;
+  private release!: () => void;
+  private readonly aborted = new Promise<void>((resolve) => (this.release = resolve));
+
+  /** Wrap an export callback: it completes once, either normally or by abortAll. */
+  track(done: (r: ExportResult) => void): ((r: ExportResult) => void) | undefined {
+    if (this.closed) {
+      done({ code: ExportResultCode.FAILED, error: new Error('export skipped: shutting down after the collector did not answer') });
+      return undefined;
+    }
+    let called = false;
+    const once = (r: ExportResult) => {
+      if (called) return;
+      called = true;
+      this.pending.delete(once);
+      done(r);
+    };
+    this.pending.add(once);
+    return once;
+  }
+
+  /**
+   * An exporter's forceFlush/shutdown waits for every send in flight (retries included, up to
+   * the export timeout): once aborted, stop waiting.
+   */
+  guard(work: Promise<void>): Promise<void> {
+    return this.closed ? Promise.resolve() : Promise.race([work, this.aborted]);
+  }
+
+  abortAll(): void {
+    this.closed = true;
+    this.release();
+    for (const done of [...this.pending]) done({ code: ExportResultCode.FAILED, error: new Error('export abandoned at shutdown: the collector did not answer in time') });
+  }
+}
