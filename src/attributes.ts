@@ -11,6 +11,12 @@ export const ATTR_COMPONENT = 'shop.component' as const;
 export const BAGGAGE_ORDER_ID = ATTR_ORDER_ID;
 export const BAGGAGE_CUSTOMER_ID = ATTR_CUSTOMER_ID;
 
+/** When the order first appeared in its journey (epoch ms), for the MES delay rule. */
+export const BAGGAGE_ORDER_SINCE = 'shop.order.since' as const;
+/** A signed per-request DEBUG marker (see policy/debug-control.ts). */
+export const BAGGAGE_DEBUG = 'shop.debug' as const;
+export const HEADER_DEBUG = 'x-shop-debug' as const;
+
 /** Plain headers a caller may set instead of baggage (HTTP request headers, AMQP message headers). */
 export const HEADER_ORDER_ID = 'x-order-id' as const;
 export const HEADER_CUSTOMER_ID = 'x-customer-id' as const;

@@ -1,6 +1,7 @@
 import { DiagLogLevel } from '@opentelemetry/api';
 import { DEFAULT_CUSTOMER_ID_FIELDS, DEFAULT_ORDER_ID_FIELDS } from './attributes';
 import { shopDiag } from './diag';
+import { COMPONENTS, levelFromName, type Level } from './policy/schema';
 
 /**
  * All configuration, resolved once at start into one typed object.
@@ -61,9 +62,34 @@ export interface ShopOtelConfig {
     /** Append the trace context to SQL statements as a sqlcommenter comment (joins server logs). */
     sqlCommenter: boolean;
   };
+  /** The user's logging policy (src/policy/events.json): levels, thresholds, DEBUG on demand. */
+  policy: PolicyConfig;
 }
 
-export type ShopOtelOptions = Partial<Omit<ShopOtelConfig, 'traces' | 'metrics' | 'logs' | 'businessIds' | 'redaction' | 'pg'>> & {
+export interface PolicyConfig {
+  /** Records below this level are not exported unless DEBUG is on (SHOP_OTEL_LOG_LEVEL). */
+  minLevel: Level;
+  slowResponseMs: number;
+  slowQueryMs: number;
+  mesDelayMs: number;
+  /** INFO events emitted for every query/message are capped per key and second. */
+  infoEventsPerSecond: number;
+  customerRateLimit: number;
+  customerRateWindowS: number;
+  /** Database name -> policy component (SHOP_OTEL_DB_COMPONENTS=shop:shop-db,mes:mes-db). */
+  dbComponents: Record<string, string>;
+  debug: {
+    /** The signal that switches DEBUG on for the whole service (SHOP_OTEL_DEBUG_SIGNAL; `none` to leave signals alone). */
+    signal: NodeJS.Signals | undefined;
+    /** DEBUG switched on at runtime goes back off after this many seconds. */
+    timeoutS: number;
+    /** Shared secret that signs per-request debug markers (SHOP_OTEL_DEBUG_SECRET); unset: markers are refused. */
+    secret: string | undefined;
+  };
+}
+
+export type ShopOtelOptions = Partial<Omit<ShopOtelConfig, 'traces' | 'metrics' | 'logs' | 'businessIds' | 'redaction' | 'pg' | 'policy'>> & {
+  policy?: Partial<PolicyConfig>;
   businessIds?: Partial<ShopOtelConfig['businessIds']>;
   redaction?: Partial<ShopOtelConfig['redaction']>;
   pg?: Partial<ShopOtelConfig['pg']>;
@@ -206,6 +232,56 @@ function patterns(env: Env, key: string): RegExp[] {
   return out;
 }
 
+function component(env: Env): string | undefined {
+  const v = str(env, 'SHOP_OTEL_COMPONENT');
+  if (v === undefined) return undefined;
+  if (!Object.prototype.hasOwnProperty.call(COMPONENTS, v)) {
+    shopDiag.warn(`SHOP_OTEL_COMPONENT=${JSON.stringify(v)} is not a component of the logging policy (${Object.keys(COMPONENTS).join(', ')}); using it as a label only.`);
+  }
+  return v;
+}
+
+function policy(env: Env, comp: string | undefined): PolicyConfig {
+  const defaultLevel: Level = comp !== undefined && Object.prototype.hasOwnProperty.call(COMPONENTS, comp) ? COMPONENTS[comp as keyof typeof COMPONENTS].defaultLevel : 'INFO';
+  let minLevel = defaultLevel;
+  const rawLevel = str(env, 'SHOP_OTEL_LOG_LEVEL');
+  if (rawLevel !== undefined) {
+    const l = levelFromName(rawLevel);
+    if (l === undefined) shopDiag.warn(`SHOP_OTEL_LOG_LEVEL=${JSON.stringify(rawLevel)} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL; using ${defaultLevel}.`);
+    else minLevel = l;
+  }
+  const dbComponents: Record<string, string> = { shop: 'shop-db', mes: 'mes-db' };
+  for (const pair of list(env, 'SHOP_OTEL_DB_COMPONENTS') ?? []) {
+    const [db, c] = pair.split(':').map((x) => x.trim());
+    if (db && c) dbComponents[db] = c;
+    else shopDiag.warn(`SHOP_OTEL_DB_COMPONENTS: ${JSON.stringify(pair)} is not database:component; ignored.`);
+  }
+  let signal: NodeJS.Signals | undefined = 'SIGUSR2';
+  const rawSignal = str(env, 'SHOP_OTEL_DEBUG_SIGNAL');
+  if (rawSignal !== undefined) {
+    if (rawSignal.toLowerCase() === 'none') signal = undefined;
+    else if (/^SIG(USR1|USR2|HUP|WINCH|PWR)$/.test(rawSignal)) signal = rawSignal as NodeJS.Signals;
+    else shopDiag.warn(`SHOP_OTEL_DEBUG_SIGNAL=${JSON.stringify(rawSignal)} is not one of SIGUSR2, SIGUSR1, SIGHUP, SIGWINCH, none; using SIGUSR2.`);
+  }
+  const secret = str(env, 'SHOP_OTEL_DEBUG_SECRET');
+  if (secret !== undefined && secret.length < 16) shopDiag.warn('SHOP_OTEL_DEBUG_SECRET is shorter than 16 characters; per-request DEBUG markers are refused until it is longer.');
+  return {
+    minLevel,
+    slowResponseMs: int(env, 'SHOP_OTEL_SLOW_RESPONSE_MS', 1000, 1, 3_600_000),
+    slowQueryMs: int(env, 'SHOP_OTEL_SLOW_QUERY_MS', 500, 1, 3_600_000),
+    mesDelayMs: int(env, 'SHOP_OTEL_MES_DELAY_MS', 60_000, 1, 86_400_000),
+    infoEventsPerSecond: int(env, 'SHOP_OTEL_INFO_EVENTS_PER_SECOND', 5, 0, 100_000),
+    customerRateLimit: int(env, 'SHOP_OTEL_CUSTOMER_RATE_LIMIT', 30, 1, 1_000_000),
+    customerRateWindowS: int(env, 'SHOP_OTEL_CUSTOMER_RATE_WINDOW_S', 60, 1, 86_400),
+    dbComponents,
+    debug: {
+      signal,
+      timeoutS: int(env, 'SHOP_OTEL_DEBUG_TIMEOUT_S', 600, 1, 86_400),
+      secret: secret !== undefined && secret.length >= 16 ? secret : undefined,
+    },
+  };
+}
+
 function serviceName(env: Env): string {
   const explicit = str(env, 'OTEL_SERVICE_NAME');
   if (explicit) return explicit;
@@ -221,7 +297,7 @@ export function resolveConfig(options: ShopOtelOptions = {}, env: Env = process.
   const fromEnv: ShopOtelConfig = {
     disabled: bool(env, 'OTEL_SDK_DISABLED', false),
     serviceName: serviceName(env),
-    component: str(env, 'SHOP_OTEL_COMPONENT'),
+    component: component(env),
     logLevel: levels.own,
     sdkLogLevel: levels.sdk,
     instrumentations: instrumentations(env),
@@ -239,13 +315,16 @@ export function resolveConfig(options: ShopOtelOptions = {}, env: Env = process.
       extraPatterns: patterns(env, 'SHOP_OTEL_REDACT_PATTERNS'),
     },
     pg: { sqlCommenter: bool(env, 'SHOP_OTEL_PG_SQLCOMMENTER', true) },
+    policy: undefined as unknown as PolicyConfig,
   };
+  fromEnv.policy = policy(env, fromEnv.component);
   return {
     ...fromEnv,
     ...stripUndefined(options),
     businessIds: { ...fromEnv.businessIds, ...stripUndefined(options.businessIds ?? {}) },
     redaction: { ...fromEnv.redaction, ...stripUndefined(options.redaction ?? {}) },
     pg: { ...fromEnv.pg, ...stripUndefined(options.pg ?? {}) },
+    policy: { ...fromEnv.policy, ...stripUndefined(options.policy ?? {}) },
   } as ShopOtelConfig;
 }
 

@@ -7,3 +7,7 @@ export { setOrderId, setCustomerId, getBusinessIds, withBusinessIds, type Busine
 export { resolveConfig, type ShopOtelConfig, type ShopOtelOptions } from './config';
 export * from './attributes';
 export { VERSION } from './version';
+export { events } from './policy/events-api';
+export { emitEvent, type EmitOptions } from './policy/emitter';
+export { mintDebugMarker } from './policy/debug-control';
+export { EVENTS, COMPONENTS, LEVELS, type EventName, type ComponentName, type Level } from './policy/schema';

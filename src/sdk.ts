@@ -22,6 +22,11 @@ import { installShutdownHooks } from './pipeline/shutdown';
 import { Redactor } from './privacy/redactor';
 import { setActiveSettings } from './business-ids/api';
 import { VERSION } from './version';
+import { configureDebugControl, type DebugControl } from './policy/debug-control';
+import { emitEvent } from './policy/emitter';
+import { PolicyLogProcessor } from './policy/log-policy';
+import { RateLimiter } from './policy/rate';
+import { PolicySpanProcessor } from './policy/span-rules';
 
 export interface ShopOtel {
   readonly config: ShopOtelConfig;
@@ -76,14 +81,24 @@ function build(config: ShopOtelConfig): ShopOtel {
   );
   propagation.setGlobalPropagator(propagator);
 
-  const tracerProvider = new BasicTracerProvider({ resource, spanProcessors: spanProcessors(config, redactor, gate) });
+  const debug = configureDebugControl(config.policy.debug);
+  const removeDebugSignal = debug.installSignal();
+
+  const tracerProvider = new BasicTracerProvider({
+    resource,
+    spanProcessors: [new PolicySpanProcessor(config.component, config.policy), ...spanProcessors(config, redactor, gate)],
+  });
   trace.setGlobalTracerProvider(tracerProvider);
 
-  const loggerProvider = new LoggerProvider({ resource, processors: logProcessors(config, redactor, gate) });
+  const loggerProvider = new LoggerProvider({
+    resource,
+    processors: [new BusinessIdLogProcessor(config.component, config.businessIds), new PolicyLogProcessor(logProcessors(config, redactor, gate), config.policy.minLevel, () => debug)],
+  });
   logs.setGlobalLoggerProvider(loggerProvider);
 
   const meterProvider = new MeterProvider({ resource, readers: metricReaders(config, gate) });
   metrics.setGlobalMeterProvider(meterProvider);
+  countRejectedDebugMarkers(debug, meterProvider);
 
   const disableInstrumentations = registerInstrumentations({
     instrumentations: createInstrumentations(config),
@@ -103,6 +118,7 @@ function build(config: ShopOtelConfig): ShopOtel {
     shutdown: () =>
       (stopped ??= (async () => {
         removeHooks();
+        removeDebugSignal();
         await Promise.allSettled(providers.map((p) => p.forceFlush()));
         disableInstrumentations();
         await Promise.allSettled(providers.map((p) => p.shutdown()));
@@ -132,8 +148,18 @@ function spanProcessors(config: ShopOtelConfig, redactor: Redactor, gate: Export
   return out.map((p) => new BusinessIdSpanProcessor(p));
 }
 
+/** A forged or expired per-request debug marker: counted (a metric) and reported (a WARNING, at most one a second). */
+function countRejectedDebugMarkers(debug: DebugControl, meterProvider: MeterProvider): void {
+  const counter = meterProvider.getMeter('shop-otel', VERSION).createCounter('shop_otel.debug.marker.rejected', { description: 'Per-request DEBUG markers ignored: forged, expired or unverifiable' });
+  const limiter = new RateLimiter(1);
+  debug.setRejectionHandler((reason) => {
+    counter.add(1, { reason });
+    if (limiter.allow('marker')) emitEvent('shop.debug.marker_rejected', { 'shop.debug.reason': reason }, { body: `per-request DEBUG marker ignored: ${reason}` });
+  });
+}
+
 function logProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): LogRecordProcessor[] {
-  const out: LogRecordProcessor[] = [new BusinessIdLogProcessor(config.component, config.businessIds)];
+  const out: LogRecordProcessor[] = [];
   for (const name of config.logs.exporters) {
     if (name === 'otlp') out.push(new BatchLogRecordProcessor({ exporter: new RedactingLogExporter(otlpLogExporter(config.logs.protocol), redactor, gate), ...config.logs.batch }));
     else out.push(new SimpleLogRecordProcessor({ exporter: new RedactingLogExporter(new ConsoleLogRecordExporter(), redactor, gate) }));

@@ -1,6 +1,7 @@
 import { propagation, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
 import { W3CBaggagePropagator } from '@opentelemetry/core';
-import { BAGGAGE_CUSTOMER_ID, BAGGAGE_ORDER_ID, HEADER_CUSTOMER_ID, HEADER_ORDER_ID } from '../attributes';
+import { BAGGAGE_CUSTOMER_ID, BAGGAGE_DEBUG, BAGGAGE_ORDER_ID, BAGGAGE_ORDER_SINCE, HEADER_CUSTOMER_ID, HEADER_DEBUG, HEADER_ORDER_ID } from '../attributes';
+import { debugControl } from '../policy/debug-control';
 import { BusinessScope, getScope, setScope, type IdSettings } from './scope';
 
 /**
@@ -19,10 +20,12 @@ export class BusinessIdPropagator implements TextMapPropagator {
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
     const scope = getScope(context);
-    if (scope && (scope.orderId !== undefined || scope.customerId !== undefined)) {
+    if (scope && (scope.orderId !== undefined || scope.customerId !== undefined || scope.debug !== undefined)) {
       let bag = propagation.getBaggage(context) ?? propagation.createBaggage();
       if (scope.orderId !== undefined) bag = bag.setEntry(BAGGAGE_ORDER_ID, { value: scope.orderId });
+      if (scope.orderSince !== undefined) bag = bag.setEntry(BAGGAGE_ORDER_SINCE, { value: String(scope.orderSince) });
       if (scope.customerId !== undefined) bag = bag.setEntry(BAGGAGE_CUSTOMER_ID, { value: scope.customerId });
+      if (scope.debug !== undefined) bag = bag.setEntry(BAGGAGE_DEBUG, { value: scope.debug });
       context = propagation.setBaggage(context, bag);
     }
     this.baggage.inject(context, carrier, setter);
@@ -34,6 +37,10 @@ export class BusinessIdPropagator implements TextMapPropagator {
     const bag = propagation.getBaggage(context);
     scope.offer('order', bag?.getEntry(BAGGAGE_ORDER_ID)?.value ?? headerValue(getter, carrier, HEADER_ORDER_ID), 'incoming baggage/header');
     scope.offer('customer', bag?.getEntry(BAGGAGE_CUSTOMER_ID)?.value ?? headerValue(getter, carrier, HEADER_CUSTOMER_ID), 'incoming baggage/header');
+    const since = Number(bag?.getEntry(BAGGAGE_ORDER_SINCE)?.value);
+    if (scope.orderId !== undefined && Number.isSafeInteger(since) && since > 0 && since <= Date.now() + 60_000) scope.orderSince = since;
+    const marker = bag?.getEntry(BAGGAGE_DEBUG)?.value ?? headerValue(getter, carrier, HEADER_DEBUG);
+    if (typeof marker === 'string' && marker.length > 0 && marker !== scope.debug) scope.debug = debugControl.accept(marker) ? marker : undefined;
     return setScope(context, scope);
   }
 

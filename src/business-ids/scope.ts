@@ -28,6 +28,10 @@ export const MAX_PENDING_SPANS = 256;
 export class BusinessScope {
   orderId: string | undefined;
   customerId: string | undefined;
+  /** When the order first appeared in its journey (epoch ms; travels as baggage `shop.order.since`). */
+  orderSince: number | undefined;
+  /** A verified per-request DEBUG marker (travels as baggage `shop.debug`). */
+  debug: string | undefined;
   /** The first span started in this scope: the server or consumer span of the request. */
   root: Span | undefined;
   rootEnded = false;
@@ -38,6 +42,8 @@ export class BusinessScope {
     if (parent) {
       this.orderId = parent.orderId;
       this.customerId = parent.customerId;
+      this.orderSince = parent.orderSince;
+      this.debug = parent.debug;
     }
   }
 
@@ -59,8 +65,10 @@ export class BusinessScope {
     if (current !== undefined) return current;
     const id = normalizeId(value, this.settings.maxLength, source);
     if (id === undefined) return undefined;
-    if (kind === 'order') this.orderId = id;
-    else this.customerId = id;
+    if (kind === 'order') {
+      this.orderId = id;
+      this.orderSince ??= Date.now();
+    } else this.customerId = id;
     return id;
   }
 
@@ -68,8 +76,10 @@ export class BusinessScope {
   set(kind: BusinessIdKind, value: unknown, source: string): string | undefined {
     const id = normalizeId(value, this.settings.maxLength, source);
     if (id === undefined) return undefined;
-    if (kind === 'order') this.orderId = id;
-    else this.customerId = id;
+    if (kind === 'order') {
+      if (this.orderId !== id) this.orderSince = Date.now();
+      this.orderId = id;
+    } else this.customerId = id;
     return id;
   }
 }

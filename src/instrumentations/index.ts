@@ -8,7 +8,7 @@ import { requestHook } from './http-hooks';
  * is required only when its instrumentation is enabled, so a service pays start-up time only for
  * what it uses.
  */
-type Factory = (config: ShopOtelConfig) => Instrumentation;
+type Factory = (config: ShopOtelConfig) => Instrumentation | Instrumentation[];
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const FACTORIES: Record<InstrumentationName, Factory> = {
@@ -32,17 +32,25 @@ const FACTORIES: Record<InstrumentationName, Factory> = {
       ignoreConnectSpans: true,
       enhancedDatabaseReporting: false,
       addSqlCommenterCommentToQueries: config.pg.sqlCommenter,
+      // The policy's db.query.completed event reports the query's result size.
+      responseHook: (span, { data }) => span.setAttribute('db.response.returned_rows', Number(data.rowCount ?? data.rows?.length ?? 0)),
     });
   },
   amqplib: (config) => {
     const { AmqplibInstrumentation } = require('@opentelemetry/instrumentation-amqplib') as typeof import('@opentelemetry/instrumentation-amqplib');
-    return new AmqplibInstrumentation({
-      publishHook: publishHook(config.businessIds),
-      consumeHook: consumeHook(),
-    });
+    const { AmqpEventsInstrumentation } = require('./amqp-events') as typeof import('./amqp-events');
+    return [
+      new AmqplibInstrumentation({
+        publishHook: publishHook(config.businessIds),
+        consumeHook: consumeHook(),
+      }),
+      new AmqpEventsInstrumentation(),
+    ];
   },
   winston: (config) => {
     const { WinstonInstrumentation } = require('@opentelemetry/instrumentation-winston') as typeof import('@opentelemetry/instrumentation-winston');
+    const { installWinstonDebugGate } = require('./winston-debug-gate') as typeof import('./winston-debug-gate');
+    installWinstonDebugGate();
     return new WinstonInstrumentation({ disableLogSending: config.logs.exporters.length === 0 });
   },
   'runtime-node': () => {
@@ -52,5 +60,5 @@ const FACTORIES: Record<InstrumentationName, Factory> = {
 };
 
 export function createInstrumentations(config: ShopOtelConfig): Instrumentation[] {
-  return config.instrumentations.map((name) => FACTORIES[name](config));
+  return config.instrumentations.flatMap((name) => FACTORIES[name](config));
 }

@@ -1,0 +1,197 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context } from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_COMPONENT } from '../attributes';
+import { setScope } from '../business-ids/scope';
+import { scopeOfSpan } from '../business-ids/span-processor';
+import type { PolicyConfig } from '../config';
+import { shopDiag } from '../diag';
+import { emitEvent } from './emitter';
+import { RateLimiter, SlidingWindowCounter } from './rate';
+import { COMPONENTS, isComponent, type EventName } from './schema';
+
+/**
+ * The policy's automatic WARNING and ERROR events (and the rate-limited INFO events of the
+ * databases and the queue), derived from the spans the instrumentations already make: no code
+ * in the app. Runs at span end, off the app's call path; it observes only and hands nothing on.
+ *
+ *   HTTP server span   5xx or exception      -> the component's failure event (shop.order.failed, …) or http.server.failed
+ *                      slower than threshold -> http.server.slow_response
+ *                      crm-api, per customer -> crm.customer.unusual_activity (sliding window)
+ *                      file-storage, /files  -> storage.file.operation / storage.file.access_failed
+ *   pg query span      error                 -> db.query.failed; slow -> db.query.slow; else db.query.completed (rate-limited)
+ *   amqplib consume    processed             -> messaging.message.processed (rate-limited)
+ *                      rejected w/o requeue  -> messaging.routing.failed (dead-lettered) + the component's failure event
+ *                      mes-api, late order   -> mes.order.delayed
+ *   amqplib publish    error / nack          -> messaging.delivery.failed
+ */
+const HTTP = '@opentelemetry/instrumentation-http';
+const PG = '@opentelemetry/instrumentation-pg';
+const AMQP = '@opentelemetry/instrumentation-amqplib';
+
+const FILE_PARAMS = ['fileId', 'file_id', 'modelFileId', 'id'];
+const FILE_OPERATION: Record<string, string> = { GET: 'read', HEAD: 'read', PUT: 'write', POST: 'write', PATCH: 'write', DELETE: 'delete' };
+
+/** The value of a route template's parameter in a concrete path: ('/files/:fileId', '/files/a.stl') -> {fileId: 'a.stl'}. */
+export function routeParams(route: string, path: string): Record<string, string> {
+  const r = route.split('/');
+  const p = path.split('?')[0].split('/');
+  const out: Record<string, string> = {};
+  if (r.length !== p.length) return out;
+  for (let i = 0; i < r.length; i++) {
+    if (r[i].startsWith(':')) {
+      try {
+        out[r[i].slice(1).replace(/\?$/, '')] = decodeURIComponent(p[i]);
+      } catch {
+        out[r[i].slice(1)] = p[i];
+      }
+    }
+  }
+  return out;
+}
+
+export class PolicySpanProcessor implements SpanProcessor {
+  private readonly infoLimiter: RateLimiter;
+  private readonly customers: SlidingWindowCounter;
+  private readonly delayed = new Set<string>();
+  private readonly failureEvent: EventName | undefined;
+
+  constructor(
+    private readonly component: string | undefined,
+    private readonly policy: PolicyConfig,
+  ) {
+    this.infoLimiter = new RateLimiter(policy.infoEventsPerSecond);
+    this.customers = new SlidingWindowCounter(policy.customerRateLimit, policy.customerRateWindowS * 1000);
+    this.failureEvent = component !== undefined && isComponent(component) ? COMPONENTS[component].failureEvent : undefined;
+  }
+
+  onStart(_span: Span, _ctx: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    try {
+      const scope = span.instrumentationScope.name;
+      if (scope === HTTP && span.kind === SpanKind.SERVER) this.httpServer(span);
+      else if (scope === PG && span.attributes['db.query.text'] !== undefined) this.query(span);
+      else if (scope === AMQP && span.kind === SpanKind.CONSUMER) this.consumed(span);
+      else if (scope === AMQP && span.kind === SpanKind.PRODUCER && span.status.code === SpanStatusCode.ERROR) this.publishFailed(span);
+    } catch (e) {
+      shopDiag.debug('policy rule failed', e);
+    }
+  }
+
+  /** The span's own context (trace correlation) with its request's business IDs. */
+  private ctx(span: ReadableSpan): Context {
+    const ctx = trace.setSpanContext(ROOT_CONTEXT, span.spanContext());
+    const scope = scopeOfSpan(span as unknown as Span);
+    return scope ? setScope(ctx, scope) : ctx;
+  }
+
+  private emit(name: EventName, span: ReadableSpan, attributes: Attributes, body: string, component?: string): void {
+    emitEvent(name, component ? { [ATTR_COMPONENT]: component, ...attributes } : attributes, { context: this.ctx(span), body });
+  }
+
+  private httpServer(span: ReadableSpan): void {
+    const a = span.attributes;
+    const status = Number(a['http.response.status_code'] ?? 0);
+    const method = String(a['http.request.method'] ?? 'GET');
+    const route = a['http.route'] !== undefined ? String(a['http.route']) : undefined;
+    const ms = Math.round(hrTimeToMilliseconds(span.duration));
+    const base: Attributes = { 'http.request.method': method, 'http.route': route ?? '(unmatched)', 'http.response.status_code': status, 'http.response.duration_ms': ms };
+    const failed = status >= 500 || (status === 0 && span.status.code === SpanStatusCode.ERROR);
+
+    if (this.component === 'file-storage' && route !== undefined && /\/files?\b/.test(route)) {
+      const params = routeParams(route, String(a['url.path'] ?? ''));
+      const fileId = FILE_PARAMS.map((p) => params[p]).find((v) => v !== undefined);
+      const op = FILE_OPERATION[method] ?? method.toLowerCase();
+      const fileAttrs = { ...base, ...(fileId !== undefined ? { 'storage.file.id': fileId } : {}), 'storage.operation.type': op };
+      if (status >= 400 || failed) this.emit('storage.file.access_failed', span, { ...fileAttrs, 'error.type': String(a['error.type'] ?? status) }, `file ${op} failed: ${method} ${route} -> ${status}`);
+      else this.emit('storage.file.operation', span, fileAttrs, `file ${op}`);
+    } else if (failed) {
+      const name = this.failureEvent ?? 'http.server.failed';
+      this.emit(name, span, { ...base, 'error.type': String(a['error.type'] ?? (status || 'exception')) }, `${method} ${route ?? a['url.path'] ?? ''} failed with ${status || 'an exception'}`);
+    }
+    if (ms > this.policy.slowResponseMs) {
+      this.emit('http.server.slow_response', span, base, `slow response: ${method} ${route ?? '(unmatched)'} took ${ms} ms (threshold ${this.policy.slowResponseMs} ms)`);
+    }
+    if (this.component === 'crm-api') {
+      const customer = scopeOfSpan(span as unknown as Span)?.customerId;
+      if (customer !== undefined) {
+        const count = this.customers.hit(customer);
+        if (count !== undefined) {
+          this.emit('crm.customer.unusual_activity', span, { 'crm.activity.count': count, 'crm.activity.window_s': this.policy.customerRateWindowS }, `unusual activity: ${count} requests for one customer within ${this.policy.customerRateWindowS} s`);
+        }
+      }
+    }
+  }
+
+  private query(span: ReadableSpan): void {
+    const a = span.attributes;
+    const db = String(a['db.namespace'] ?? 'unknown');
+    const component = this.policy.dbComponents[db] ?? `${db}-db`;
+    const op = String(a['db.operation.name'] ?? String(a['db.query.text']).trim().split(/\s+/)[0]?.toUpperCase() ?? 'QUERY');
+    const ms = Math.round(hrTimeToMilliseconds(span.duration) * 10) / 10;
+    const base: Attributes = { 'db.system.name': 'postgresql', 'db.namespace': db, 'db.operation.name': op };
+    if (span.status.code === SpanStatusCode.ERROR) {
+      const err = span.events.find((e) => e.name === 'exception')?.attributes?.['exception.type'];
+      this.emit('db.query.failed', span, { ...base, 'db.query.text': a['db.query.text'], 'error.type': String(a['error.type'] ?? err ?? 'error'), 'db.query.duration_ms': ms }, `query failed: ${op} on ${db}: ${span.status.message ?? ''}`, component);
+    } else if (ms > this.policy.slowQueryMs) {
+      this.emit('db.query.slow', span, { ...base, 'db.query.text': a['db.query.text'], 'db.query.duration_ms': ms }, `slow query: ${op} on ${db} took ${ms} ms (threshold ${this.policy.slowQueryMs} ms)`, component);
+    } else if (this.infoLimiter.allow(`db/${db}/${op}`)) {
+      this.emit('db.query.completed', span, { ...base, 'db.response.returned_rows': Number(a['db.response.returned_rows'] ?? 0), 'db.query.duration_ms': ms }, `query ${op} on ${db}`, component);
+    }
+  }
+
+  private consumed(span: ReadableSpan): void {
+    const a = span.attributes;
+    const queue = span.name.replace(/ process$/, '');
+    const statusMessage = span.status.message ?? '';
+    const rejected = span.status.code === SpanStatusCode.ERROR;
+    const deadLettered = rejected && /without requeue/.test(statusMessage);
+    const status = rejected ? (deadLettered ? 'dead-lettered' : /requeue/.test(statusMessage) ? 'requeued' : 'rejected') : 'acked';
+    const base: Attributes = {
+      'messaging.system': 'rabbitmq',
+      'messaging.destination.name': queue,
+      'messaging.message.id': String(a['messaging.message_id'] ?? a['messaging.message.id'] ?? ''),
+      'messaging.message.status': status,
+    };
+    if (deadLettered) {
+      this.emit('messaging.routing.failed', span, { ...base, 'messaging.routing.reason': 'dead-lettered' }, `message dead-lettered from ${queue}: ${statusMessage}`, 'message-queue');
+    }
+    if (rejected && this.failureEvent !== undefined && this.component !== 'shop-api' && this.component !== 'crm-api') {
+      this.emit(this.failureEvent, span, { ...base, 'error.type': status, ...(this.failureEvent.startsWith('shop.operation') ? { 'shop.operation.type': `consume ${queue}` } : {}), ...(this.failureEvent.startsWith('crm.interaction') ? { 'crm.interaction.type': `consume ${queue}` } : {}) }, `message from ${queue} not processed: ${statusMessage}`);
+    }
+    if (!rejected && this.infoLimiter.allow(`mq/${queue}`)) {
+      this.emit('messaging.message.processed', span, base, `message processed from ${queue}`, 'message-queue');
+    }
+    if (this.component === 'mes-api') {
+      const scope = scopeOfSpan(span as unknown as Span);
+      if (scope?.orderId !== undefined && scope.orderSince !== undefined) {
+        const delay = Date.now() - scope.orderSince;
+        if (delay > this.policy.mesDelayMs && !this.delayed.has(scope.orderId)) {
+          if (this.delayed.size > 10_000) this.delayed.clear();
+          this.delayed.add(scope.orderId);
+          this.emit('mes.order.delayed', span, { 'mes.delay_ms': delay, 'mes.delay_threshold_ms': this.policy.mesDelayMs }, `order reached the MES ${Math.round(delay / 1000)} s after it was created (threshold ${Math.round(this.policy.mesDelayMs / 1000)} s)`);
+        }
+      }
+    }
+  }
+
+  private publishFailed(span: ReadableSpan): void {
+    const a = span.attributes;
+    this.emit(
+      'messaging.delivery.failed',
+      span,
+      { 'messaging.system': 'rabbitmq', 'messaging.destination.name': String(a['messaging.destination'] ?? span.name.replace(/^publish /, '')), 'messaging.rabbitmq.destination.routing_key': String(a['messaging.rabbitmq.routing_key'] ?? ''), 'error.type': 'nack' },
+      `message delivery failed: ${span.status.message ?? 'publish error'}`,
+      'message-queue',
+    );
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
