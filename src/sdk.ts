@@ -23,9 +23,7 @@ import { Redactor } from './privacy/redactor';
 import { setActiveSettings } from './business-ids/api';
 import { VERSION } from './version';
 import { configureDebugControl, type DebugControl } from './policy/debug-control';
-import { emitEvent } from './policy/emitter';
 import { PolicyLogProcessor } from './policy/log-policy';
-import { RateLimiter } from './policy/rate';
 import { PolicySpanProcessor } from './policy/span-rules';
 
 export interface ShopOtel {
@@ -148,14 +146,10 @@ function spanProcessors(config: ShopOtelConfig, redactor: Redactor, gate: Export
   return out.map((p) => new BusinessIdSpanProcessor(p));
 }
 
-/** A forged or expired per-request debug marker: counted (a metric) and reported (a WARNING, at most one a second). */
+/** A forged or expired per-request debug marker is counted here (a metric); PolicySpanProcessor reports it on the request's trace. */
 function countRejectedDebugMarkers(debug: DebugControl, meterProvider: MeterProvider): void {
   const counter = meterProvider.getMeter('shop-otel', VERSION).createCounter('shop_otel.debug.marker.rejected', { description: 'Per-request DEBUG markers ignored: forged, expired or unverifiable' });
-  const limiter = new RateLimiter(1);
-  debug.setRejectionHandler((reason) => {
-    counter.add(1, { reason });
-    if (limiter.allow('marker')) emitEvent('shop.debug.marker_rejected', { 'shop.debug.reason': reason }, { body: `per-request DEBUG marker ignored: ${reason}` });
-  });
+  debug.setRejectionHandler((reason) => counter.add(1, { reason }));
 }
 
 function logProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): LogRecordProcessor[] {

@@ -40,7 +40,11 @@ export class BusinessIdPropagator implements TextMapPropagator {
     const since = Number(bag?.getEntry(BAGGAGE_ORDER_SINCE)?.value);
     if (scope.orderId !== undefined && Number.isSafeInteger(since) && since > 0 && since <= Date.now() + 60_000) scope.orderSince = since;
     const marker = bag?.getEntry(BAGGAGE_DEBUG)?.value ?? headerValue(getter, carrier, HEADER_DEBUG);
-    if (typeof marker === 'string' && marker.length > 0 && marker !== scope.debug) scope.debug = debugControl.accept(marker) ? marker : undefined;
+    if (typeof marker === 'string' && marker.length > 0 && marker !== scope.debug) {
+      const check = debugControl.check(marker);
+      scope.debug = check.ok ? marker : undefined;
+      if (!check.ok) scope.debugRejected = check.reason;
+    }
     return setScope(context, scope);
   }
 

@@ -32,6 +32,8 @@ export class BusinessScope {
   orderSince: number | undefined;
   /** A verified per-request DEBUG marker (travels as baggage `shop.debug`). */
   debug: string | undefined;
+  /** Why a marker that came with this request was refused (reported once, on its first span). */
+  debugRejected: string | undefined;
   /** The first span started in this scope: the server or consumer span of the request. */
   root: Span | undefined;
   rootEnded = false;

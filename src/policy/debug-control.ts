@@ -88,18 +88,18 @@ export class DebugControl {
     this.onRejected = fn;
   }
 
-  /** Verify a marker from an incoming request or message; count and report the bad ones. */
-  accept(marker: string): boolean {
+  /** Verify a marker from an incoming request or message; count the bad ones. */
+  check(marker: string): MarkerCheck {
     const result = checkDebugMarker(this.config.secret, marker);
-    if (result.ok) return true;
+    if (result.ok) return result;
     this.rejectedCount++;
     shopDiag.debug(`debug marker ignored: ${result.reason}`);
     try {
       this.onRejected(result.reason);
     } catch {
-      // reporting must not hurt the request
+      // counting must not hurt the request
     }
-    return false;
+    return result;
   }
 }
 

@@ -2,7 +2,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Co
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_COMPONENT } from '../attributes';
-import { setScope } from '../business-ids/scope';
+import { getScope, setScope } from '../business-ids/scope';
 import { scopeOfSpan } from '../business-ids/span-processor';
 import type { PolicyConfig } from '../config';
 import { shopDiag } from '../diag';
@@ -52,6 +52,7 @@ export function routeParams(route: string, path: string): Record<string, string>
 
 export class PolicySpanProcessor implements SpanProcessor {
   private readonly infoLimiter: RateLimiter;
+  private readonly markerLimiter = new RateLimiter(1);
   private readonly customers: SlidingWindowCounter;
   private readonly delayed = new Set<string>();
   private readonly failureEvent: EventName | undefined;
@@ -65,7 +66,16 @@ export class PolicySpanProcessor implements SpanProcessor {
     this.failureEvent = component !== undefined && isComponent(component) ? COMPONENTS[component].failureEvent : undefined;
   }
 
-  onStart(_span: Span, _ctx: Context): void {}
+  /** A refused debug marker is reported once, on the first span of its request (at most one a second). */
+  onStart(span: Span, parentContext: Context): void {
+    const scope = getScope(parentContext);
+    if (scope?.debugRejected === undefined) return;
+    const reason = scope.debugRejected;
+    scope.debugRejected = undefined;
+    if (this.markerLimiter.allow('marker')) {
+      emitEvent('shop.debug.marker_rejected', { 'shop.debug.reason': reason }, { context: trace.setSpan(parentContext, span), body: `per-request DEBUG marker ignored: ${reason}` });
+    }
+  }
 
   onEnd(span: ReadableSpan): void {
     try {
