@@ -42,8 +42,6 @@ app.use((err, req, res, next) => {
   else logger.error('customer request failed', { error: err.message, path: req.path });
   if (!res.headersSent) res.status(status).json({ error: status < 500 ? 'bad request' : 'internal error' });
 });
-  if (!res.headersSent) res.status(500).json({ error: 'internal error' });
-});
 
 const port = Number(process.env.PORT ?? 3001);
 const server = app.listen(port, '127.0.0.1', () => logger.info('crm-api listening', { port }));

@@ -48,7 +48,8 @@ export function runFixture(file: string, options: FixtureOptions = {}): Fixture 
   const script = path.isAbsolute(file) ? file : path.join(FIXTURES, file);
   const args = [...flags, script, ...(options.args ?? [])];
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
+  const merged: Record<string, string | undefined> = { ...process.env, ...options.env };
+  for (const [k, v] of Object.entries(merged)) if (v !== undefined && v !== '') env[k] = v;
   // vitest's own workers set NODE_OPTIONS and friends; a fixture starts clean.
   delete env.NODE_OPTIONS;
   delete env.VITEST;
