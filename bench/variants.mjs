@@ -1,0 +1,77 @@
+// The variants: how each one is started on the same app, with its documented preload and its
+// defaults, only pointed at the local receiver (http/protobuf) and with cloud resource detectors
+// off (they probe metadata endpoints off this machine).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const PEERS = path.join(ROOT, 'bench', 'peers');
+
+const DETECTORS = 'env,host,os,process,serviceinstance';
+
+/** @param {string} receiver e.g. http://127.0.0.1:4318 */
+export function variants(receiver) {
+  const otlp = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_METRICS_EXPORTER: 'otlp',
+  };
+  return [
+    { id: 'bare', label: 'no instrumentation', cwd: ROOT, args: [], env: {}, exportsLogs: false },
+    { id: 'shop-otel', label: 'shop-otel/register', cwd: ROOT, args: ['--import', 'shop-otel/register'], env: { ...otlp }, exportsLogs: true },
+    {
+      id: 'upstream',
+      label: 'upstream auto-instrumentations-node/register (defaults)',
+      cwd: PEERS,
+      args: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
+      env: { ...otlp, OTEL_NODE_RESOURCE_DETECTORS: DETECTORS },
+      exportsLogs: true,
+    },
+    {
+      id: 'upstream-limited',
+      label: 'upstream, limited to shop-otel\'s instrumentations',
+      cwd: PEERS,
+      args: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
+      env: { ...otlp, OTEL_NODE_RESOURCE_DETECTORS: DETECTORS, OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici,express,pg,amqplib,winston,runtime-node' },
+      exportsLogs: true,
+    },
+    {
+      id: 'edot',
+      label: 'Elastic @elastic/opentelemetry-node',
+      cwd: PEERS,
+      args: ['--require', '@elastic/opentelemetry-node'],
+      // Log sending is opt-in in EDOT: on, so that it does the same work as the others.
+      env: { ...otlp, OTEL_NODE_RESOURCE_DETECTORS: DETECTORS, ELASTIC_OTEL_NODE_ENABLE_LOG_SENDING: 'true' },
+      exportsLogs: true,
+    },
+    {
+      id: 'splunk',
+      label: 'Splunk @splunk/otel',
+      cwd: PEERS,
+      args: ['--require', '@splunk/otel/instrument'],
+      // 4.7.2 throws at start with http/json; protobuf (set above) works. Log export is opt-in.
+      env: { ...otlp, SPLUNK_AUTOMATIC_LOG_COLLECTION: 'true' },
+      exportsLogs: true,
+    },
+    {
+      id: 'dd-trace',
+      label: 'Datadog dd-trace',
+      cwd: PEERS,
+      args: ['--require', 'dd-trace/init'],
+      // Traces to the local "agent" (the receiver). dd-trace does not export log records: it
+      // injects trace IDs into them (DD_LOGS_INJECTION) and leaves shipping to the agent.
+      env: {
+        DD_TRACE_AGENT_URL: receiver,
+        DD_LOGS_INJECTION: 'true',
+        DD_INSTRUMENTATION_TELEMETRY_ENABLED: 'false',
+        DD_REMOTE_CONFIGURATION_ENABLED: 'false',
+        DD_TRACE_STARTUP_LOGS: 'false',
+        DD_DOGSTATSD_HOSTNAME: '127.0.0.1',
+        DD_AGENT_HOST: '127.0.0.1',
+      },
+      exportsLogs: false,
+    },
+  ];
+}
