@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The README's test command (`npm test`): install and start what the tests need, build, run them.
+# The README's test command (`npm test`): install and start what the tests need (PostgreSQL,
+# RabbitMQ; Prometheus, rsyslog and our collector build), build, run them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 bash scripts/services.sh
+bash scripts/pipeline-deps.sh >/dev/null
 npm run -s build
 exec npx vitest run "$@"
