@@ -1,11 +1,16 @@
-// The demo: the sample shop, instrumented with `--import shop-otel/register`, driven by the
-// traffic generator, its telemetry received by the journey viewer, which then shows, for the
-// richest order journeys, the trace across services with its correlated log lines and IDs.
-//   node scripts/demo.mjs [--duration 15] [--rate 5] [--burst 20]
+// The demo: the sample shop, instrumented with `--import shop-otel/register`, exporting to our
+// collector (otelcol-shop with otel-collector.yaml), which feeds a real Prometheus, rsyslog as the
+// SIEM's syslog input, and the journey viewer as the trace/log store. Traffic runs, then the demo
+// shows, for the richest order journeys, the trace across services with its correlated log lines
+// and IDs, what Prometheus now holds, and what the SIEM received; then tells where to look.
+//   node scripts/demo.mjs [--duration 15] [--rate 5] [--burst 20] [--keep | --no-keep]
+// --keep (the default on a terminal) leaves everything running until Ctrl-C.
 import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_PORTS, startStack } from './pipeline/stack.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -13,15 +18,17 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '15' },
     rate: { type: 'string', default: '5' },
     burst: { type: 'string', default: '20' },
-    'viewer-port': { type: 'string', default: process.env.DEMO_VIEWER_PORT ?? '4318' },
     journeys: { type: 'string', default: '2' },
+    keep: { type: 'boolean', default: Boolean(process.stdout.isTTY && process.stdin.isTTY) },
+    'no-keep': { type: 'boolean', default: false },
   },
 });
-const logs = path.join(root, '.cache', 'demo-logs');
-const viewerUrl = `http://127.0.0.1:${values['viewer-port']}`;
+const keep = values.keep && !values['no-keep'];
+const work = path.join(root, '.cache', 'demo');
+const logs = path.join(work, 'service-logs');
 
-function run(name, args, env = {}, opts = {}) {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], ...opts });
+function run(args, env = {}, { echo = true } = {}) {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   child.lines = [];
   let rest = '';
   child.stdout.on('data', (c) => {
@@ -30,7 +37,7 @@ function run(name, args, env = {}, opts = {}) {
     rest = lines.pop();
     for (const l of lines) {
       child.lines.push(l);
-      if (opts.echo !== false) process.stdout.write(`${l}\n`);
+      if (echo) process.stdout.write(`${l}\n`);
     }
   });
   child.exited = new Promise((r) => child.on('exit', r));
@@ -45,31 +52,72 @@ const waitFor = async (child, re, ms = 60_000) => {
   }
   throw new Error(`timed out waiting for ${re}`);
 };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const viewer = run('viewer', ['scripts/demo/journey-viewer.mjs', '--port', values['viewer-port'], '--journeys', values.journeys], {}, { echo: true });
+rmSync(work, { recursive: true, force: true });
+mkdirSync(logs, { recursive: true });
+const ports = DEFAULT_PORTS;
+console.log('demo: starting the pipeline: otelcol-shop (otel-collector.yaml), Prometheus, rsyslog as the SIEM input, the journey viewer as the trace store…');
+const viewer = run(['scripts/demo/journey-viewer.mjs', '--port', String(ports.store), '--journeys', values.journeys]);
 await waitFor(viewer, /journey viewer/);
-const shop = run('shop', ['samples/shop.mjs', '--quiet', '--logs', logs], {
+const stack = await startStack({ dir: work, ports, collector: { extraEnv: { SHOP_OTEL_STORE_ENCODING: 'json' } } });
+const shop = run(['samples/shop.mjs', '--quiet', '--logs', logs], {
   SAMPLE_NODE_OPTIONS: '--import shop-otel/register',
-  OTEL_EXPORTER_OTLP_ENDPOINT: viewerUrl,
-  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+  OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpEndpoint,
   OTEL_METRIC_EXPORT_INTERVAL: '5000',
   OTEL_BSP_SCHEDULE_DELAY: '500',
   OTEL_BLRP_SCHEDULE_DELAY: '500',
 });
+
 let status = 0;
+async function shutdown() {
+  shop.kill('SIGTERM');
+  await shop.exited;
+  await stack.stop();
+  viewer.kill('SIGKILL'); // its summary was printed above already
+  await viewer.exited;
+}
+
 try {
   await waitFor(shop, /shop: ready/);
   console.log(`\ndemo: driving traffic for ${values.duration} s at ${values.rate} orders/s, then a burst of ${values.burst} (one model file corrupted on purpose)…`);
-  const traffic = run('traffic', ['samples/traffic.mjs', '--rate', values.rate, '--duration', values.duration, '--burst', values.burst, '--corrupt', '--wait', '4']);
+  const traffic = run(['samples/traffic.mjs', '--rate', values.rate, '--duration', values.duration, '--burst', values.burst, '--corrupt', '--wait', '4']);
   await traffic.exited;
+  await sleep(4000); // span metrics flush, Prometheus scrapes
+  viewer.kill('SIGUSR2'); // print the richest journeys
+  await sleep(500);
+
+  const q = async (query) => (await stack.prometheus.query(query)).map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
+  const line = (label, rows, fmt) => console.log(`  ${label.padEnd(34)} ${rows.length ? rows.map(fmt).join(', ') : '(none yet)'}`);
+  console.log('\ndemo: what Prometheus holds now (through the collector):');
+  line('requests per service (server)', await q('sum by (service_name) (traces_span_metrics_calls_total{span_kind="SPAN_KIND_SERVER"})'), (r) => `${r.labels.service_name} ${r.value}`);
+  line('p95 latency per service, ms', await q('histogram_quantile(0.95, sum by (service_name, le) (traces_span_metrics_duration_milliseconds_bucket{span_kind="SPAN_KIND_SERVER"}))'), (r) => `${r.labels.service_name} ${Math.round(r.value)}`);
+  line('orders created', await q('sum(shop_orders_created_total)'), (r) => String(r.value));
+  line('order status changes', await q('sum by (shop_order_status) (shop_order_status_changes_total)'), (r) => `${r.labels.shop_order_status} ${r.value}`);
+  line('log records by severity', await q('sum by (severity) (shop_log_records_total)'), (r) => `${r.labels.severity} ${r.value}`);
+  line('warning/error events', await q('sum by (event_name) (shop_events_total{severity=~"WARNING|ERROR|CRITICAL"})'), (r) => `${r.labels.event_name} ${r.value}`);
+
+  const siem = stack.siem.lines();
+  console.log(`\ndemo: the SIEM received ${siem.length} RFC 5424 lines (WARNING and above, and security events); the first few:`);
+  for (const l of siem.slice(0, 5)) console.log(`  ${l.length > 400 ? `${l.slice(0, 400)}…` : l}`);
+
+  console.log(`
+demo: where to look
+  Prometheus UI        ${stack.prometheus.url}/graph   (try: sum by (service_name) (rate(traces_span_metrics_calls_total[1m])))
+  the collector's scrape endpoint  http://127.0.0.1:${ports.promExporter}/metrics
+  the SIEM feed        ${stack.siem.file}
+  each service's own (winston) output, trace_id/span_id in every line: ${path.relative(root, logs)}/<service>.log
+  how it is wired      docs/collector.md, docs/siem.md`);
+  if (keep) {
+    console.log('\ndemo: everything keeps running (send more traffic: node samples/traffic.mjs); Ctrl-C stops it.');
+    await new Promise((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+  }
 } catch (err) {
   console.error(`demo: ${err.message}`);
   status = 1;
 }
-shop.kill('SIGTERM');
-await shop.exited;
-viewer.kill('SIGTERM');
-await viewer.exited;
-console.log(`\ndemo: each service's own (winston) output, with trace_id/span_id in every line: ${path.relative(root, logs)}/<service>.log`);
-console.log('demo: the same traffic through the bundled collector to Prometheus and the SIEM: see docs/collector.md');
+await shutdown();
 process.exit(status);

@@ -105,6 +105,13 @@ describe('otelcol-shop: the build and the configuration', () => {
     expect(validate(broken).status).not.toBe(0);
   });
 
+  it('every event the collector derives from server logs is in the policy schema (docs/events.md)', () => {
+    const schema = JSON.parse(readFileSync(path.join(REPO, 'src', 'policy', 'events.json'), 'utf8')) as { events: Record<string, unknown> };
+    const named = [...readFileSync(CONFIG, 'utf8').matchAll(/"event\.name"\], "([\w.]+)"\)/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(5);
+    for (const n of named) expect(schema.events, n).toHaveProperty([n]);
+  });
+
   it('with the auth overlay, OTLP without the bearer token is refused and with it accepted', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'otelcol-auth-'));
     const ports = { ...(await freePorts()), store: await freePort() };
@@ -264,6 +271,11 @@ describe('end to end: the sample shop through the collector to Prometheus, the S
     }
     // INFO events never do.
     expect(lines.some((l) => l.msgId === 'shop.order.created')).toBe(false);
+    // An app's refused request (401) is a security event: authpriv.warning.
+    expect((await fetch(`${appUrl}/admin`)).status).toBe(401);
+    const refused = await waitSiem('authentication failure of the app', (l) => l.app === 'e2e-app' && l.msgId === 'http.server.auth_failed');
+    expect(refused.pri).toBe(10 * 8 + 4);
+    expect(refused.sd.trace_id).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('personal data never reaches the SIEM or the store, even when an app failed to redact it (defence in depth)', async () => {
@@ -322,7 +334,7 @@ describe('end to end: the sample shop through the collector to Prometheus, the S
     await conn.close().catch(() => {});
     const line = await waitSiem('broker routing error', (l) => l.app === 'rabbitmq' && l.msg.includes(exchange));
     expect(line.msgId).toBe('messaging.routing.failed');
-    expect(line.sd).toMatchObject({ component: 'message-queue', severity: 'ERROR' });
+    expect(line.sd).toMatchObject({ component: 'message-queue', severity: 'WARNING' });
   });
 
   it('nothing is lost while the SIEM is down: the persistent queue delivers every record once it is back', async () => {

@@ -67,7 +67,8 @@ describe('Shop API', () => {
     const created = await expectEvent(c.service, 'shop.order.created', (l) => l.attributes['shop.order.id'] === 'ord-p1');
     expect(created.attributes['shop.customer.id']).toBe('cust-p1');
     expect(created.attributes['shop.component']).toBe('shop-api');
-    const span = receiver.spans.find((s) => s.traceId === created.traceId && s.kind === 2);
+    // The span's batch may land just after the record's: wait for it rather than race it.
+    const span = await receiver.waitFor('the server span of the created event', () => receiver.spans.find((s) => s.traceId === created.traceId && s.kind === 2));
     expect(span?.name).toBe('POST /orders');
     const changed = await expectEvent(c.service, 'shop.order.status_changed', (l) => l.attributes['shop.order.id'] === 'ord-p1');
     expect(changed.attributes['shop.order.status']).toBe('accepted');
@@ -90,6 +91,16 @@ describe('Shop API', () => {
     await fetch(`${c.url}/slow?ms=10`);
     await new Promise((r) => setTimeout(r, 600));
     expect(receiver.logs.filter((l) => l.resource['service.name'] === c.service && l.attributes['event.name'] === 'http.server.slow_response')).toHaveLength(1);
+  });
+
+  it('WARNING authentication failures (401/403), for the SIEM', async () => {
+    expect((await fetch(`${c.url}/admin`)).status).toBe(401);
+    expect((await fetch(`${c.url}/admin`, { headers: { authorization: 'Bearer not-allowed' } })).status).toBe(403);
+    const refused = await expectEvent(c.service, 'http.server.auth_failed', (l) => l.attributes['http.route'] === '/admin' && l.attributes['error.type'] === '401');
+    expect(refused.attributes['shop.component']).toBe('shop-api');
+    await expectEvent(c.service, 'http.server.auth_failed', (l) => l.attributes['error.type'] === '403');
+    // Nothing of the credentials travels with it.
+    expect(JSON.stringify(receiver.logs.filter((l) => l.resource['service.name'] === c.service))).not.toContain('not-allowed');
   });
 
   it('privacy: e-mail addresses and card numbers in records are redacted', async () => {

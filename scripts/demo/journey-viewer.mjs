@@ -3,6 +3,7 @@
 // its correlated log lines and business IDs. Run by scripts/demo.mjs; usable on its own:
 //   node scripts/demo/journey-viewer.mjs --port 4318 --print-after 15
 import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -58,8 +59,9 @@ const server = http.createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     try {
-      if (!String(req.headers['content-type']).includes('json')) throw new Error('send OTLP/JSON (OTEL_EXPORTER_OTLP_PROTOCOL=http/json)');
-      ingest(req.url.split('?')[0], JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      if (!String(req.headers['content-type']).includes('json')) throw new Error('send OTLP/JSON (apps: OTEL_EXPORTER_OTLP_PROTOCOL=http/json; the collector: SHOP_OTEL_STORE_ENCODING=json)');
+      const raw = Buffer.concat(chunks);
+      ingest(req.url.split('?')[0], JSON.parse((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8')));
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     } catch (e) {
       res.writeHead(400).end(String(e.message));

@@ -116,6 +116,9 @@ export class PolicySpanProcessor implements SpanProcessor {
       const fileAttrs = { ...base, ...(fileId !== undefined ? { 'storage.file.id': fileId } : {}), 'storage.operation.type': op };
       if (status >= 400 || failed) this.emit('storage.file.access_failed', span, { ...fileAttrs, 'error.type': String(a['error.type'] ?? status) }, `file ${op} failed: ${method} ${route} -> ${status}`);
       else this.emit('storage.file.operation', span, fileAttrs, `file ${op}`);
+    } else if (status === 401 || status === 403) {
+      // Refused credentials are security events: the collector sends them to the SIEM.
+      this.emit('http.server.auth_failed', span, { ...base, 'error.type': String(status) }, `${method} ${route ?? '(unmatched)'} refused with ${status}`);
     } else if (failed) {
       const name = this.failureEvent ?? 'http.server.failed';
       this.emit(name, span, { ...base, 'error.type': String(a['error.type'] ?? (status || 'exception')) }, `${method} ${route ?? a['url.path'] ?? ''} failed with ${status || 'an exception'}`);
