@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import https from 'node:https';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -123,6 +124,34 @@ describe('otelcol-shop: the build and the configuration', () => {
       expect((await send({})).status).toBe(401);
       expect((await send({ authorization: 'Bearer wrong' })).status).toBe(401);
       expect((await send({ authorization: 'Bearer s3cret-t0ken' })).status).toBe(200);
+    } finally {
+      await col.stop();
+    }
+  });
+
+  it('with the TLS overlay, OTLP/HTTP is served over TLS with the given certificate (and plain HTTP is refused)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'otelcol-tls-'));
+    const cert = path.join(dir, 'collector.crt');
+    const key = path.join(dir, 'collector.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    const ports = { ...(await freePorts()), store: await freePort() };
+    const col = stack.startCollector(dir, ports, { binary, overlays: [path.join(OVERLAYS, 'tls.yaml')], extraEnv: { SHOP_OTEL_COLLECTOR_TLS_CERT: cert, SHOP_OTEL_COLLECTOR_TLS_KEY: key } });
+    try {
+      await col.ready;
+      const body = JSON.stringify({ resourceLogs: [] });
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = https.request({ host: '127.0.0.1', port: ports.otlpHttp, path: '/v1/logs', method: 'POST', ca: readFileSync(cert), headers: { 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.once('error', reject);
+        req.end(body);
+      });
+      expect(status).toBe(200);
+      // A client that does not trust the certificate gets no answer, and plain HTTP gets none either.
+      await expect(new Promise((resolve, reject) => https.request({ host: '127.0.0.1', port: ports.otlpHttp, path: '/v1/logs', method: 'POST' }, resolve).once('error', reject).end(body))).rejects.toThrow(/self[- ]signed|certificate/i);
+      const plain = await fetch(`http://127.0.0.1:${ports.otlpHttp}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status, () => 0);
+      expect(plain).not.toBe(200);
     } finally {
       await col.stop();
     }
