@@ -1,7 +1,8 @@
 // The benchmark: one service (bench/app/server.cjs) under each variant (bench/variants.mjs), in
 // one run, round-robin (each round starts one variant later), medians over rounds, ratios to
 // the uninstrumented baseline. See bench/README.md. Usage: node bench/run.mjs [--quick]
-//   [--rounds N] [--only id,id] [--rate R] [--no-collector] [--out FILE]
+//   [--rounds N] [--only id,id] [--rate R] [--no-collector] [--no-count] [--out FILE]
+//   [--ablation]: bare, shop-otel and shop-otel with one part off (what each part costs)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { cpuFineMs, cpuMs, machine, rssMb } from './lib/proc.mjs';
 import { fixedRate, request, saturate, sequential } from './lib/load.mjs';
-import { PEERS, ROOT, variants } from './variants.mjs';
+import { ablations, PEERS, ROOT, variants } from './variants.mjs';
 import { runCollectorBench } from './collector.mjs';
 import { writeResults } from './report.mjs';
 
@@ -168,6 +169,7 @@ async function main() {
   const receiver = await startReceiver();
   await prepareDb();
   let list = variants(receiver.url);
+  if (flag('--ablation')) list = [...list.filter((v) => v.id === 'bare' || v.id === 'shop-otel'), ...ablations(receiver.url)];
   if (ONLY) list = list.filter((v) => v.id === 'bare' || ONLY.includes(v.id));
   if (!existsSync(path.join(PEERS, 'node_modules'))) list = list.filter((v) => v.cwd !== PEERS);
 
@@ -184,7 +186,7 @@ async function main() {
   }
 
   const perVariant = Object.fromEntries(list.map((v) => [v.id, { variant: v, rounds: [], counts: undefined, failures: [] }]));
-  for (const v of list) {
+  for (const v of flag('--no-count') ? [] : list) {
     try {
       perVariant[v.id].counts = await countPerRequest(v, receiver);
       log(`${v.id}: ${perVariant[v.id].counts.spansPerReq.toFixed(2)} spans/request, ${perVariant[v.id].counts.logsPerReq.toFixed(2)} log records/request`);

@@ -9,6 +9,24 @@ export const PEERS = path.join(ROOT, 'bench', 'peers');
 
 const DETECTORS = 'env,host,os,process,serviceinstance';
 
+/**
+ * What each part of shop-otel costs (`--ablation`): shop-otel with one part switched off, through
+ * its ordinary configuration.
+ */
+export function ablations(receiver) {
+  const base = variants(receiver).find((v) => v.id === 'shop-otel');
+  const off = (id, label, env, args = base.args) => ({ ...base, id, label, args, env: { ...base.env, ...env } });
+  return [
+    off('so:require', 'shop-otel with --require (no ESM loader hook)', {}, ['--require', 'shop-otel/register']),
+    off('so:no-export', 'shop-otel, no exporter for any signal', { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' }),
+    off('so:no-log-export', 'shop-otel, winston correlation but no log export', { OTEL_LOGS_EXPORTER: 'none' }),
+    off('so:no-redact', 'shop-otel, redaction off', { SHOP_OTEL_REDACT: 'false' }),
+    off('so:no-runtime', 'shop-otel without runtime-node metrics', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'runtime-node' }),
+    off('so:http-only', 'shop-otel, http instrumentation only', { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' }),
+    off('so:disabled', 'shop-otel loaded, OTEL_SDK_DISABLED=true', { OTEL_SDK_DISABLED: 'true' }),
+  ];
+}
+
 /** @param {string} receiver e.g. http://127.0.0.1:4318 */
 export function variants(receiver) {
   const otlp = {

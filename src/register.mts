@@ -2,7 +2,7 @@
  * `node --import shop-otel/register app.js`: the entry for ESM and CommonJS apps alike.
  * 1. on the main thread only (loader and worker threads load this too);
  * 2. register import-in-the-middle's loader hook, limited to the modules our instrumentations
- *    name (so other ESM modules are not wrapped);
+ *    name (so other ESM modules are not wrapped) — unless the app is CommonJS (see below);
  * 3. start the SDK (CommonJS patching starts there too);
  * 4. wait until the loader has acknowledged those modules, so the app's imports are hooked.
  * Nothing here may throw into the app: a failure leaves it running without telemetry.
@@ -14,12 +14,23 @@ import { createRequire } from 'node:module';
 if (isMainThread) {
   const require = createRequire(import.meta.url);
   try {
-    const { createAddHookMessageChannel } = require('import-in-the-middle') as typeof import('import-in-the-middle');
-    const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
-    register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+    // Node 20's loader hooks see `import` only, never `require()`: for an app whose entry is
+    // CommonJS the hook would only cost its thread's start (measured: ~230 ms of the time to
+    // the first response, bench/RESULTS.md). SHOP_OTEL_ESM_HOOK=on keeps it (an app that
+    // import()s ESM packages which themselves import pg, amqplib, …), =off drops it.
+    const { commonJsEntry } = require('./entry-kind.js') as typeof import('./entry-kind.js');
+    const hook = process.env.SHOP_OTEL_ESM_HOOK?.trim().toLowerCase();
+    const wantHook = hook === 'on' || (hook !== 'off' && !commonJsEntry(process.argv[1], process.execArgv));
+    let acknowledged: Promise<void> | undefined;
+    if (wantHook && process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
+      const { createAddHookMessageChannel } = require('import-in-the-middle') as typeof import('import-in-the-middle');
+      const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+      register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+      acknowledged = waitForAllMessagesAcknowledged();
+    }
     const { start } = require('./sdk.js') as typeof import('./sdk.js');
     start();
-    await waitForAllMessagesAcknowledged();
+    await acknowledged;
   } catch (e) {
     process.stderr.write(`shop-otel: error: ESM start failed; the app runs without telemetry: ${(e as Error).message}\n`);
   }

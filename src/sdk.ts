@@ -15,7 +15,7 @@ import { BusinessIdSpanProcessor } from './business-ids/span-processor';
 import { resolveConfig, type ShopOtelConfig, type ShopOtelOptions } from './config';
 import { installSdkDiag, setShopDiagLevel, shopDiag } from './diag';
 import { createInstrumentations } from './instrumentations';
-import { otlpLogExporter, otlpMetricExporter, otlpSpanExporter } from './pipeline/exporters';
+import { LazyLogExporter, LazyMetricExporter, LazySpanExporter } from './pipeline/lazy-exporters';
 import { ExportGate } from './pipeline/export-gate';
 import { GatedMetricExporter, RedactingLogExporter, RedactingSpanExporter } from './pipeline/redacting-exporters';
 import { installShutdownHooks } from './pipeline/shutdown';
@@ -139,7 +139,7 @@ function buildResource(config: ShopOtelConfig): Resource {
 function spanProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): SpanProcessor[] {
   const out: SpanProcessor[] = [];
   for (const name of config.traces.exporters) {
-    if (name === 'otlp') out.push(new BatchSpanProcessor(new RedactingSpanExporter(otlpSpanExporter(config.traces.protocol), redactor, gate)));
+    if (name === 'otlp') out.push(new BatchSpanProcessor(new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate)));
     else out.push(new SimpleSpanProcessor(new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate)));
   }
   // IDs are stamped before any exporter sees a span: the wrapper hands each span on exactly once.
@@ -155,7 +155,7 @@ function countRejectedDebugMarkers(debug: DebugControl, meterProvider: MeterProv
 function logProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): LogRecordProcessor[] {
   const out: LogRecordProcessor[] = [];
   for (const name of config.logs.exporters) {
-    if (name === 'otlp') out.push(new BatchLogRecordProcessor({ exporter: new RedactingLogExporter(otlpLogExporter(config.logs.protocol), redactor, gate), ...config.logs.batch }));
+    if (name === 'otlp') out.push(new BatchLogRecordProcessor({ exporter: new RedactingLogExporter(new LazyLogExporter(config.logs.protocol), redactor, gate), ...config.logs.batch }));
     else out.push(new SimpleLogRecordProcessor({ exporter: new RedactingLogExporter(new ConsoleLogRecordExporter(), redactor, gate) }));
   }
   return out;
@@ -166,7 +166,7 @@ function metricReaders(config: ShopOtelConfig, gate: ExportGate): MetricReader[]
   return config.metrics.exporters.map(
     (name) =>
       new PeriodicExportingMetricReader({
-        exporter: new GatedMetricExporter(name === 'otlp' ? otlpMetricExporter(config.metrics.protocol) : new ConsoleMetricExporter(), gate),
+        exporter: new GatedMetricExporter(name === 'otlp' ? new LazyMetricExporter(config.metrics.protocol) : new ConsoleMetricExporter(), gate),
         exportIntervalMillis: interval,
         exportTimeoutMillis: Math.min(30_000, interval),
       }),

@@ -22,8 +22,13 @@ const PHONE = /(?:\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4})|(?:\(\d{
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g;
 const PAIR = /\b(password|passwd|pwd|secret|token|api[-_]?key|access[-_]?token|client[-_]?secret)(["']?\s*[=:]\s*["']?)([^\s&"',;}]+)/gi;
-/** Cheap gate: a string with none of these characters cannot hold anything the patterns match. */
-const GATE = /[@\d]|bearer|basic|eyJ|pass|pwd|secret|token|key/i;
+/** Words without which JWT, BEARER and PAIR cannot match ('eyJ', the schemes, the pair keys). */
+const WORDS = /bearer|basic|eyJ|pass|pwd|secret|token|key/i;
+/** Fewest digits each numeric pattern needs: a card candidate 13, a phone number 6 (`+1 2 34 56`). */
+const CARD_MIN_DIGITS = 13;
+const PHONE_MIN_DIGITS = 6;
+/** Secret-key answers are cached per key (keys repeat: a service has a few hundred at most). */
+const KEY_CACHE_MAX = 1024;
 
 function luhn(digits: string): boolean {
   let sum = 0;
@@ -56,21 +61,45 @@ export class Redactor {
     private readonly extra: readonly RegExp[] = [],
   ) {}
 
+  private readonly secretKeys = new Map<string, boolean>();
+
   isSecretKey(key: string): boolean {
-    return this.enabled && !SAFE_KEYS.has(key) && SECRET_KEY.test(key);
+    if (!this.enabled) return false;
+    let secret = this.secretKeys.get(key);
+    if (secret === undefined) {
+      secret = !SAFE_KEYS.has(key) && SECRET_KEY.test(key);
+      if (this.secretKeys.size >= KEY_CACHE_MAX) this.secretKeys.clear();
+      this.secretKeys.set(key, secret);
+    }
+    return secret;
   }
 
+  /**
+   * Each pattern runs only on a string that has what it needs to match (one pass counts digits
+   * and looks for '@'): replacing only removes digits and '@', so the result is the same as
+   * running all six. Measured (bench/micro/log-call.cjs, a winston record with an order ID, a
+   * customer ID and a sequence number): the six replaces ran on nearly every string (almost all
+   * hold a digit) and took ~4 µs of the ~20 µs a record cost; with the gates, ~1 µs.
+   */
   redactString(s: string): string {
     if (!this.enabled || s.length === 0) return s;
     let out = s;
     for (const re of this.extra) out = out.replace(re, REDACTED);
-    if (!GATE.test(out)) return out;
-    out = out.replace(JWT, REDACTED);
-    out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
-    out = out.replace(PAIR, (_m, k: string, sep: string) => `${k}${sep}${REDACTED}`);
-    out = out.replace(EMAIL, REDACTED);
-    out = maskCards(out);
-    out = out.replace(PHONE, REDACTED);
+    let digits = 0;
+    let at = false;
+    for (let i = 0; i < out.length; i++) {
+      const c = out.charCodeAt(i);
+      if (c >= 48 && c <= 57) digits++;
+      else if (c === 64) at = true;
+    }
+    if (WORDS.test(out)) {
+      out = out.replace(JWT, REDACTED);
+      out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+      out = out.replace(PAIR, (_m, k: string, sep: string) => `${k}${sep}${REDACTED}`);
+    }
+    if (at) out = out.replace(EMAIL, REDACTED);
+    if (digits >= CARD_MIN_DIGITS) out = maskCards(out);
+    if (digits >= PHONE_MIN_DIGITS) out = out.replace(PHONE, REDACTED);
     return out;
   }
 

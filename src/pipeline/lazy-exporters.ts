@@ -1,0 +1,69 @@
+import { AggregationTemporality, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { ExportResult } from '@opentelemetry/core';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { OtlpProtocol } from '../config';
+
+/**
+ * The OTLP exporters, built on their first use instead of at start.
+ *
+ * The exporter stack (otlp-exporter-base, otlp-transformer's serializers and their protobuf
+ * writer) is the largest thing shop-otel loads that the app's start does not need: measured on
+ * the bench machine (bench/RESULTS.md), requiring it took ~60 ms of the time to the first served
+ * request. It is required at the first export instead (the first batch, ≥ 1 s after start by
+ * default), or at flush/shutdown if nothing was exported before: a one-off ~60 ms of CPU then, in
+ * a timer callback, rather than on the start-up path. (Loading it on a timer right after start
+ * was tried: it lands while the app awaits its own connections and delays them as much.)
+ * Nothing changes in what is sent or how.
+ */
+type Exporters = typeof import('./exporters');
+let loaded: Exporters | undefined;
+function exporters(): Exporters {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loaded ??= require('./exporters') as Exporters);
+}
+
+abstract class Lazy<T extends { shutdown(): Promise<void>; forceFlush?(): Promise<void> }> {
+  private inner: T | undefined;
+  constructor(private readonly build: () => T) {}
+  protected get(): T {
+    return (this.inner ??= this.build());
+  }
+  shutdown(): Promise<void> {
+    return this.inner ? this.inner.shutdown() : Promise.resolve();
+  }
+  forceFlush(): Promise<void> {
+    return this.inner?.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+export class LazySpanExporter extends Lazy<SpanExporter> implements SpanExporter {
+  constructor(protocol: OtlpProtocol) {
+    super(() => exporters().otlpSpanExporter(protocol));
+  }
+  export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
+    this.get().export(spans, done);
+  }
+}
+
+export class LazyLogExporter extends Lazy<LogRecordExporter> implements LogRecordExporter {
+  constructor(protocol: OtlpProtocol) {
+    super(() => exporters().otlpLogExporter(protocol));
+  }
+  export(records: ReadableLogRecord[], done: (r: ExportResult) => void): void {
+    this.get().export(records, done);
+  }
+}
+
+export class LazyMetricExporter extends Lazy<PushMetricExporter> implements PushMetricExporter {
+  constructor(protocol: OtlpProtocol) {
+    super(() => exporters().otlpMetricExporter(protocol));
+  }
+  /** What otlpMetricExporter answers (cumulative, as upstream's default), known without loading it. */
+  selectAggregationTemporality(): AggregationTemporality {
+    return AggregationTemporality.CUMULATIVE;
+  }
+  export(metrics: ResourceMetrics, done: (r: ExportResult) => void): void {
+    this.get().export(metrics, done);
+  }
+}
