@@ -9,6 +9,7 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMQP_URL, listeningPort, otelEnv, PG_URL, REPO, runFixture, uniqueName, type Fixture } from './support/fixture';
 import { startReceiver, type ReceivedLog, type Receiver } from './support/otlp-receiver';
+import { runSampleTraffic, startSampleShop } from './support/sample-shop';
 // The same stack the demo runs: our collector build, Debian's Prometheus, rsyslog as the SIEM input.
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment
 // @ts-ignore -- a plain .mjs module of the scripts, typed loosely here
@@ -210,25 +211,15 @@ describe('end to end: the sample shop through the collector to Prometheus, the S
     store = await startReceiver();
     ports = { ...(await freePorts()), store: Number(new URL(store.url).port) };
     pipeline = await stack.startStack({ dir, ports, collector: { binary } });
-    shop = runFixture(path.join(REPO, 'samples', 'shop.mjs'), {
-      register: 'none',
-      args: ['--quiet'],
-      env: { ...otelEnv(pipeline.otlpEndpoint, ''), OTEL_SERVICE_NAME: undefined, SAMPLE_NODE_OPTIONS: '--import shop-otel/register', ...shopPorts, FILE_STORE_DIR: path.join(dir, 'files') },
-    });
     // A service of our own beside the shop, for what the shop does not do: a 5xx, a slow statement.
     app = runFixture('component-app.mjs', {
       env: { ...otelEnv(pipeline.otlpEndpoint, 'e2e-app'), SHOP_OTEL_COMPONENT: 'shop-api', DATABASE_URL: PG_URL, AMQP_URL, QUEUE: uniqueName('e2e') },
     });
     appUrl = `http://127.0.0.1:${await listeningPort(app)}`;
-    await shop.waitForLine(/shop: ready/, 60_000);
-    const traffic = runFixture(path.join(REPO, 'samples', 'traffic.mjs'), {
-      register: 'none',
-      args: ['--rate', '8', '--duration', '3', '--burst', '8', '--bad-ratio', '0.1', '--corrupt', '--wait', '3',
-        '--shop-url', `http://127.0.0.1:${shopPorts.SHOP_API_PORT}`, '--crm-url', `http://127.0.0.1:${shopPorts.CRM_API_PORT}`, '--files-url', `http://127.0.0.1:${shopPorts.FILE_STORE_PORT}`],
-    });
-    const exit = await traffic.exited;
-    expect(exit.code).toBe(0);
-    ordersCreated = Number(/(\d+) orders created/.exec(traffic.stdout.find((l) => l.startsWith('traffic:'))!)![1]);
+    shop = await startSampleShop(pipeline.otlpEndpoint, shopPorts, path.join(dir, 'files'));
+    const traffic = await runSampleTraffic(shopPorts, ['--rate', '8', '--duration', '3', '--burst', '8', '--bad-ratio', '0.1', '--corrupt', '--wait', '3']);
+    expect(traffic.code).toBe(0);
+    ordersCreated = traffic.ordersCreated;
     expect(ordersCreated).toBeGreaterThan(10);
   }, 240_000);
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { otelEnv, runFixture, REPO, type Fixture } from './support/fixture';
+import { REPO, type Fixture } from './support/fixture';
+import { runSampleTraffic, startSampleShop } from './support/sample-shop';
 import { startReceiver, type Receiver } from './support/otlp-receiver';
 import path from 'node:path';
 
@@ -15,12 +16,7 @@ describe('the sample shop, instrumented with no code change', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    shop = runFixture(path.join(REPO, 'samples', 'shop.mjs'), {
-      register: 'none',
-      args: ['--quiet'],
-      env: { ...otelEnv(receiver.url, ''), OTEL_SERVICE_NAME: undefined, SAMPLE_NODE_OPTIONS: '--import shop-otel/register', ...ports, FILE_STORE_DIR: path.join(REPO, '.cache', 'test-file-store') },
-    });
-    await shop.waitForLine(/shop: ready/, 60_000);
+    shop = await startSampleShop(receiver.url, ports, path.join(REPO, '.cache', 'test-file-store'));
   });
   afterAll(async () => {
     await shop?.stop('SIGINT');
@@ -28,16 +24,9 @@ describe('the sample shop, instrumented with no code change', () => {
   });
 
   it('traffic makes complete journeys: one trace across all six services, IDs on every span', async () => {
-    const traffic = runFixture(path.join(REPO, 'samples', 'traffic.mjs'), {
-      register: 'none',
-      args: ['--rate', '8', '--duration', '3', '--burst', '10', '--bad-ratio', '0.1', '--corrupt', '--wait', '3',
-        '--shop-url', `http://127.0.0.1:${ports.SHOP_API_PORT}`, '--crm-url', `http://127.0.0.1:${ports.CRM_API_PORT}`, '--files-url', `http://127.0.0.1:${ports.FILE_STORE_PORT}`],
-    });
-    const exit = await traffic.exited;
-    expect(exit.code).toBe(0);
-    const summary = traffic.stdout.find((l) => l.startsWith('traffic:'))!;
+    const { code, summary, ordersCreated: created } = await runSampleTraffic(ports, ['--rate', '8', '--duration', '3', '--burst', '10', '--bad-ratio', '0.1', '--corrupt', '--wait', '3']);
+    expect(code).toBe(0);
     expect(summary).toMatch(/0 errors/);
-    const created = Number(/(\d+) orders created/.exec(summary)![1]);
     expect(created).toBeGreaterThan(15);
 
     // Every order reaches a final status: shipped, or failed (an item used the corrupted model).
