@@ -307,6 +307,7 @@ describe('end to end: the sample shop through the collector to Prometheus, the S
         { key: 'event.name', value: { stringValue: 'http.server.auth_failed' } },
         { key: 'user.email', value: { stringValue: 'jane.doe@example.com' } },
         { key: 'api_token', value: { stringValue: 'abcdef123456' } },
+        { key: 'error.type', value: { stringValue: 'Bad]Request' } },
       ],
     });
     expect(res.status).toBe(200);
@@ -315,6 +316,7 @@ describe('end to end: the sample shop through the collector to Prometheus, the S
     expect(line.msg).toContain('[REDACTED:card]');
     expect(line.msg).toContain('[REDACTED:phone]');
     expect(line.msg).not.toContain('hunter2');
+    expect(line.sd.error_type).toBe('Bad_Request'); // a bare ']' would end the structured data early
     const stored = await store.waitFor('the probe in the log store', () => store.logs.find((l) => l.resource['service.name'] === 'siem-probe'));
     expect(JSON.stringify(stored)).not.toMatch(/jane\.doe|4111 1111|abcdef123456|hunter2/);
     // Nothing the whole shop sent either.
