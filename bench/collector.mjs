@@ -2,11 +2,15 @@
 // of the collector built by scripts/collector-build.sh. Load: pre-encoded OTLP/protobuf batches
 // shaped like the bench service's telemetry (2.5 spans : 1.1 log records per request), sent
 // with a few requests in flight over keep-alive; the collector's own CPU (utime+stime) and RSS
-// from /proc. Its config: the deployed otel-collector.yaml when it can run here on loopback
-// with only an OTLP receiver's port changed, else bench/collector/bench-collector.yaml.
+// from /proc. Its config: the deployed otel-collector.yaml, every address moved to a bench port
+// through its own variables (the trace/log store -> the bench's counting receiver, the SIEM ->
+// a TCP sink, server-log files -> empty files, storage -> a temp dir); if it cannot start here,
+// the minimal bench/collector/bench-collector.yaml (otlp -> batch -> debug), and the table says so.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,19 +63,34 @@ async function drive(seconds, inFlight) {
   return { spans, logs, refused };
 }
 
-export async function runCollectorBench({ quick, log }) {
-  const bin = await build();
-  const deployed = path.join(ROOT, 'otel-collector.yaml');
-  // The deployed config listens on the well-known ports and exports to the shop's backends: on a
-  // shared machine it may collide with a running collector, so it is used only when asked for.
-  const useDeployed = process.env.BENCH_COLLECTOR_CONFIG === 'deployed' && existsSync(deployed);
-  const config = useDeployed ? deployed : path.join(ROOT, 'bench/collector/bench-collector.yaml');
-  const proc = spawn(bin, ['--config', config], { env: { ...process.env, BENCH_OTLP_PORT: String(PORT) }, stdio: ['ignore', 'ignore', 'pipe'] });
+function startSink() {
+  let bytes = 0;
+  const server = net.createServer((sock) => sock.on('data', (d) => (bytes += d.length)).on('error', () => undefined));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: server.address().port, bytes: () => bytes, close: () => server.close() })));
+}
+
+async function startStore() {
+  const proc = spawn(process.execPath, [path.join(ROOT, 'bench/lib/receiver.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve) => proc.stdout.once('data', (d) => resolve(Number(/receiver (\d+)/.exec(String(d))?.[1]))));
+  const counts = () =>
+    new Promise((resolve) => http.get({ host: '127.0.0.1', port, path: '/counts' }, (res) => {
+      const c = [];
+      res.on('data', (d) => c.push(d));
+      res.on('end', () => resolve(JSON.parse(Buffer.concat(c).toString())));
+    }).on('error', () => resolve({})));
+  return { port, counts, close: () => proc.kill() };
+}
+
+async function runWith(bin, config, env, quick, log) {
+  const proc = spawn(bin, ['--config', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr = [];
-  proc.stderr.on('data', (d) => stderr.push(String(d)));
+  proc.stderr.on('data', (d) => {
+    stderr.push(String(d));
+    if (stderr.length > 100) stderr.shift();
+  });
   try {
     for (let i = 0; ; i++) {
-      if (proc.exitCode !== null) throw new Error(`collector exited: ${stderr.join('').slice(-1000)}`);
+      if (proc.exitCode !== null) throw new Error(`collector exited: ${stderr.join('').slice(-800)}`);
       if ((await post(undefined, '/v1/traces', tracesRequest(3))) === 200) break;
       if (i > 300) throw new Error('collector not accepting after 30 s');
       await sleep(100);
@@ -86,12 +105,54 @@ export async function runCollectorBench({ quick, log }) {
       const wall = (performance.now() - t0) / 1000;
       const cpuS = (cpuMs(proc.pid) - c0) / 1000;
       rounds.push({ ...got, wall, cpuS, rssMb: rssMb(proc.pid), spansPerCoreS: got.spans / cpuS, logsPerCoreS: got.logs / cpuS, spansPerS: got.spans / wall, logsPerS: got.logs / wall, cores: cpuS / wall });
-      log(`collector round ${r + 1}: ${(got.spans / wall).toFixed(0)} spans/s + ${(got.logs / wall).toFixed(0)} records/s on ${(cpuS / wall).toFixed(2)} cores, RSS ${rssMb(proc.pid).toFixed(0)} MB`);
+      log(`collector round ${r + 1}: ${(got.spans / wall).toFixed(0)} spans/s + ${(got.logs / wall).toFixed(0)} records/s on ${(cpuS / wall).toFixed(2)} cores, RSS ${rssMb(proc.pid).toFixed(0)} MB${got.refused ? `, ${got.refused} refused` : ''}`);
     }
-    return { binary: bin, config: path.relative(ROOT, config), deployedConfigPresent: existsSync(deployed), idleRssMb: idleRss, rounds };
+    return { idleRssMb: idleRss, rounds };
   } finally {
     proc.kill('SIGTERM');
-    await Promise.race([new Promise((r) => proc.once('exit', r)), sleep(5000)]);
+    await Promise.race([new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r))), sleep(5000)]);
     if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+}
+
+export async function runCollectorBench({ quick, log }) {
+  const bin = await build();
+  const deployed = path.join(ROOT, 'otel-collector.yaml');
+  const fallback = path.join(ROOT, 'bench/collector/bench-collector.yaml');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-bench-collector-'));
+  const sink = await startSink();
+  const store = await startStore();
+  try {
+    if (existsSync(deployed) && process.env.BENCH_COLLECTOR_CONFIG !== 'minimal') {
+      for (const f of ['pg.json', 'rabbit.log']) writeFileSync(path.join(tmp, f), '');
+      const env = {
+        SHOP_OTEL_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${PORT}`,
+        SHOP_OTEL_COLLECTOR_GRPC_ENDPOINT: '127.0.0.1:38317',
+        SHOP_OTEL_COLLECTOR_HEALTH_ENDPOINT: '127.0.0.1:38133',
+        SHOP_OTEL_COLLECTOR_PROMETHEUS_ENDPOINT: '127.0.0.1:38889',
+        SHOP_OTEL_COLLECTOR_SELF_METRICS_PORT: '38888',
+        SHOP_OTEL_COLLECTOR_STORAGE_DIR: tmp,
+        SHOP_OTEL_COLLECTOR_LOG_LEVEL: 'warn',
+        SHOP_OTEL_POSTGRESQL_LOG: path.join(tmp, 'pg.json'),
+        SHOP_OTEL_RABBITMQ_LOG: path.join(tmp, 'rabbit.log'),
+        SHOP_OTEL_SIEM_HOST: '127.0.0.1',
+        SHOP_OTEL_SIEM_PORT: String(sink.port),
+        SHOP_OTEL_TRACE_STORE_ENDPOINT: `http://127.0.0.1:${store.port}/v1/traces`,
+        SHOP_OTEL_LOG_STORE_ENDPOINT: `http://127.0.0.1:${store.port}/v1/logs`,
+      };
+      try {
+        const r = await runWith(bin, deployed, env, quick, log);
+        const c = await store.counts();
+        return { binary: bin, config: 'otel-collector.yaml', deployedConfigPresent: true, ...r, store: { spans: c.spans, logs: c.logs }, siemBytes: sink.bytes() };
+      } catch (e) {
+        log(`the deployed config did not run here (${String(e.message).slice(0, 300)}); using ${path.relative(ROOT, fallback)}`);
+      }
+    }
+    const r = await runWith(bin, fallback, { BENCH_OTLP_PORT: String(PORT) }, quick, log);
+    return { binary: bin, config: path.relative(ROOT, fallback), deployedConfigPresent: existsSync(deployed), ...r };
+  } finally {
+    sink.close();
+    store.close();
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
