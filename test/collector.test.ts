@@ -302,7 +302,7 @@ describe('end to end: the sample shop through the collector to Prometheus, the S
     const res = await sendLog({
       severityNumber: 13,
       severityText: 'WARNING',
-      body: { stringValue: 'login failed for jane.doe@example.com card 4111 1111 1111 1111 phone +44 20 7946 0958 password=hunter2' },
+      body: { stringValue: 'login failed for jane.doe@example.com card 4111 1111 1111 1111 phone +44 20 7946 0958 password=hunter2\n    at login (auth.js:12)' },
       attributes: [
         { key: 'event.name', value: { stringValue: 'http.server.auth_failed' } },
         { key: 'user.email', value: { stringValue: 'jane.doe@example.com' } },
@@ -316,6 +316,7 @@ describe('end to end: the sample shop through the collector to Prometheus, the S
     expect(line.msg).toContain('[REDACTED:card]');
     expect(line.msg).toContain('[REDACTED:phone]');
     expect(line.msg).not.toContain('hunter2');
+    expect(line.msg).toContain('⏎ at login (auth.js:12)'); // a multi-line body stays one SIEM event
     expect(line.sd.error_type).toBe('Bad_Request'); // a bare ']' would end the structured data early
     const stored = await store.waitFor('the probe in the log store', () => store.logs.find((l) => l.resource['service.name'] === 'siem-probe'));
     expect(JSON.stringify(stored)).not.toMatch(/jane\.doe|4111 1111|abcdef123456|hunter2/);
