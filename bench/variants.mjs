@@ -2,7 +2,7 @@
 // defaults, only pointed at the local receiver (http/protobuf) and with cloud resource detectors
 // off (they probe metadata endpoints off this machine).
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const PEERS = path.join(ROOT, 'bench', 'peers');
@@ -17,13 +17,16 @@ export function ablations(receiver) {
   const base = variants(receiver).find((v) => v.id === 'shop-otel');
   const off = (id, label, env, args = base.args) => ({ ...base, id, label, args, env: { ...base.env, ...env } });
   return [
-    off('so:require', 'shop-otel with --require (no ESM loader hook)', {}, ['--require', 'shop-otel/register']),
+    off('so:esm-hook', 'shop-otel with the ESM loader hook kept (SHOP_OTEL_ESM_HOOK=on)', { SHOP_OTEL_ESM_HOOK: 'on' }),
     off('so:no-export', 'shop-otel, no exporter for any signal', { OTEL_TRACES_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' }),
     off('so:no-log-export', 'shop-otel, winston correlation but no log export', { OTEL_LOGS_EXPORTER: 'none' }),
     off('so:no-redact', 'shop-otel, redaction off', { SHOP_OTEL_REDACT: 'false' }),
     off('so:no-runtime', 'shop-otel without runtime-node metrics', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'runtime-node' }),
     off('so:http-only', 'shop-otel, http instrumentation only', { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' }),
     off('so:disabled', 'shop-otel loaded, OTEL_SDK_DISABLED=true', { OTEL_SDK_DISABLED: 'true' }),
+    // BENCH_BEFORE_DIST=<dist of an older build> (e.g. a `git worktree` of the commit before a
+    // change, built): that build, started the same way, for a before/after row.
+    ...(process.env.BENCH_BEFORE_DIST ? [off('so:before', `shop-otel as built in ${process.env.BENCH_BEFORE_DIST}`, {}, ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href])] : []),
   ];
 }
 

@@ -90,8 +90,8 @@ export function request(base, method, path, body) {
   });
 }
 
-/** Sequential requests on one keep-alive connection. */
-export async function sequential(base, method, path, n) {
+/** Sequential requests on one keep-alive connection, `pauseMs` apart. */
+export async function sequential(base, method, path, n, pauseMs = 0) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const url = new URL(path, base);
   let errors = 0;
@@ -106,6 +106,7 @@ export async function sequential(base, method, path, n) {
       req.end();
     });
     if (status !== 200) errors++;
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
   }
   agent.destroy();
   return errors;
