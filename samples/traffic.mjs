@@ -45,10 +45,13 @@ async function call(method, url, body) {
   }
 }
 
+const malformed = () => call('POST', `${values['shop-url']}/orders`, '{"customerId": "cust-0001", "items": [');
+const unknownCustomer = () => call('POST', `${values['shop-url']}/orders`, { customerId: 'cust-9999', items: [{ sku: 'vase-01' }] });
+
 async function journey() {
   const r = Math.random();
-  if (r < badRatio / 2) return call('POST', `${values['shop-url']}/orders`, '{"customerId": "cust-0001", "items": [');
-  if (r < badRatio) return call('POST', `${values['shop-url']}/orders`, { customerId: 'cust-9999', items: [{ sku: 'vase-01' }] });
+  if (r < badRatio / 2) return malformed();
+  if (r < badRatio) return unknownCustomer();
   if (r < 0.15 && stats.orders.length > 0) return call('GET', `${values['shop-url']}/orders/${pick(stats.orders)}`);
   if (r < 0.2) return call('PATCH', `${values['crm-url']}/customers/${customer()}`, { phone: `+1 555 01${Math.floor(10 + Math.random() * 89)} 0000` });
   const items = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => ({ sku: pick(SKUS), quantity: 1 + Math.floor(Math.random() * 2), modelFileId: model() }));
@@ -60,6 +63,8 @@ const inflight = new Set();
 const run = (p) => { inflight.add(p); p.finally(() => inflight.delete(p)); };
 
 if (values.corrupt) await call('POST', `${values['files-url']}/admin/corrupt/model-0007.stl`);
+// With bad requests asked for, at least one of each kind, whatever the dice say.
+if (badRatio > 0) await Promise.all([malformed(), unknownCustomer()]);
 const end = Date.now() + duration * 1000;
 const interval = 1000 / rate;
 let next = Date.now();

@@ -216,7 +216,7 @@ describe('end to end: the sample shop through the collector to Prometheus, the S
       env: { ...otelEnv(pipeline.otlpEndpoint, 'e2e-app'), SHOP_OTEL_COMPONENT: 'shop-api', DATABASE_URL: PG_URL, AMQP_URL, QUEUE: uniqueName('e2e') },
     });
     appUrl = `http://127.0.0.1:${await listeningPort(app)}`;
-    shop = await startSampleShop(pipeline.otlpEndpoint, shopPorts, path.join(dir, 'files'));
+    shop = await startSampleShop(pipeline.otlpEndpoint, shopPorts, path.join(dir, 'files'), 'test-e2e.');
     const traffic = await runSampleTraffic(shopPorts, ['--rate', '8', '--duration', '3', '--burst', '8', '--bad-ratio', '0.1', '--corrupt', '--wait', '3']);
     expect(traffic.code).toBe(0);
     ordersCreated = traffic.ordersCreated;

@@ -16,7 +16,7 @@ describe('the sample shop, instrumented with no code change', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    shop = await startSampleShop(receiver.url, ports, path.join(REPO, '.cache', 'test-file-store'));
+    shop = await startSampleShop(receiver.url, ports, path.join(REPO, '.cache', 'test-file-store'), 'test-samples.');
   });
   afterAll(async () => {
     await shop?.stop('SIGINT');

@@ -8,7 +8,7 @@ const logger = createLogger('crm-internal');
 const { connection, channel } = await connectAmqp(logger);
 await channel.prefetch(10);
 
-const { consumerTag } = await channel.consume('crm.order-status', async (msg) => {
+const { consumerTag } = await channel.consume(common.queue('crm.order-status'), async (msg) => {
   if (!msg) return;
   let change;
   try {
@@ -30,5 +30,5 @@ const { consumerTag } = await channel.consume('crm.order-status', async (msg) =>
     channel.nack(msg, false, false);
   }
 });
-logger.info('crm-internal consuming', { queue: 'crm.order-status' });
+logger.info('crm-internal consuming', { queue: common.queue('crm.order-status') });
 onShutdown(logger, [() => channel.cancel(consumerTag), () => channel.close(), () => connection.close()]);

@@ -30,12 +30,17 @@ function createLogger(service) {
 //   shop-internal.orders  <- order.created         (internal shop container)
 //   mes.orders            <- order.accepted        (MES)
 //   crm.order-status      <- order.status_changed  (CRM container)
-const EXCHANGE = 'shop.events';
-const DLX = 'shop.dlx';
+// AMQP_NAMESPACE (default none) prefixes every exchange and queue name, so that two shops can share
+// one broker without consuming each other's messages (the tests run two at once).
+const NS = process.env.AMQP_NAMESPACE ?? '';
+const name = (n) => `${NS}${n}`;
+const EXCHANGE = name('shop.events');
+const DLX = name('shop.dlx');
+const DEAD_LETTERS = name('shop.dead-letters');
 const QUEUES = {
-  'shop-internal.orders': 'order.created',
-  'mes.orders': 'order.accepted',
-  'crm.order-status': 'order.status_changed',
+  [name('shop-internal.orders')]: 'order.created',
+  [name('mes.orders')]: 'order.accepted',
+  [name('crm.order-status')]: 'order.status_changed',
 };
 
 async function connectAmqp(logger) {
@@ -45,8 +50,8 @@ async function connectAmqp(logger) {
       const channel = await connection.createConfirmChannel();
       await channel.assertExchange(EXCHANGE, 'topic', { durable: true });
       await channel.assertExchange(DLX, 'fanout', { durable: true });
-      await channel.assertQueue('shop.dead-letters', { durable: true });
-      await channel.bindQueue('shop.dead-letters', DLX, '');
+      await channel.assertQueue(DEAD_LETTERS, { durable: true });
+      await channel.bindQueue(DEAD_LETTERS, DLX, '');
       for (const [queue, key] of Object.entries(QUEUES)) {
         await channel.assertQueue(queue, { durable: true, deadLetterExchange: DLX });
         await channel.bindQueue(queue, EXCHANGE, key);
@@ -104,4 +109,4 @@ async function getJson(url, options = {}) {
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-module.exports = { config, createLogger, connectAmqp, publish, createPool, onShutdown, getJson, EXCHANGE, QUEUES };
+module.exports = { config, createLogger, connectAmqp, publish, createPool, onShutdown, getJson, EXCHANGE, QUEUES, queue: name };

@@ -47,7 +47,7 @@ async function main() {
     logger.info('order produced', { orderId: order.orderId });
   }
 
-  const { consumerTag } = await channel.consume('mes.orders', async (msg) => {
+  const { consumerTag } = await channel.consume(common.queue('mes.orders'), async (msg) => {
     if (!msg) return;
     let order;
     try {

@@ -35,7 +35,7 @@ async function main() {
     }
   }
 
-  const { consumerTag } = await channel.consume('shop-internal.orders', async (msg) => {
+  const { consumerTag } = await channel.consume(common.queue('shop-internal.orders'), async (msg) => {
     if (!msg) return;
     let order;
     try {
@@ -59,7 +59,7 @@ async function main() {
       channel.nack(msg, false, false);
     }
   });
-  logger.info('shop-internal consuming', { queue: 'shop-internal.orders' });
+  logger.info('shop-internal consuming', { queue: common.queue('shop-internal.orders') });
   onShutdown(logger, [() => channel.cancel(consumerTag), () => channel.close(), () => connection.close(), () => pool.end()]);
 }
 

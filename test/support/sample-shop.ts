@@ -4,12 +4,15 @@ import { otelEnv, REPO, runFixture, type Fixture } from './fixture';
 /** The sample shop's HTTP ports for one test file (each file its own, so files can run in parallel). */
 export interface ShopPorts { SHOP_API_PORT: string; CRM_API_PORT: string; MES_API_PORT: string; FILE_STORE_PORT: string }
 
-/** The sample shop, through its own launcher, every service under `--import shop-otel/register`, exporting to `endpoint`. */
-export async function startSampleShop(endpoint: string, ports: ShopPorts, fileStoreDir: string): Promise<Fixture> {
+/**
+ * The sample shop, through its own launcher, every service under `--import shop-otel/register`, exporting to `endpoint`.
+ * `namespace` prefixes its exchanges and queues: two shops on one broker must not consume each other's messages.
+ */
+export async function startSampleShop(endpoint: string, ports: ShopPorts, fileStoreDir: string, namespace: string): Promise<Fixture> {
   const shop = runFixture(path.join(REPO, 'samples', 'shop.mjs'), {
     register: 'none',
     args: ['--quiet'],
-    env: { ...otelEnv(endpoint, ''), OTEL_SERVICE_NAME: undefined, SAMPLE_NODE_OPTIONS: '--import shop-otel/register', ...ports, FILE_STORE_DIR: fileStoreDir },
+    env: { ...otelEnv(endpoint, ''), OTEL_SERVICE_NAME: undefined, SAMPLE_NODE_OPTIONS: '--import shop-otel/register', ...ports, FILE_STORE_DIR: fileStoreDir, AMQP_NAMESPACE: namespace },
   });
   await shop.waitForLine(/shop: ready/, 60_000);
   return shop;
