@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO } from './support/fixture';
+
+/**
+ * The container stack's Prometheus, alert rules and Alertmanager files, checked by the tools of
+ * the very packages that run them (Debian's prometheus and prometheus-alertmanager, installed by
+ * scripts/pipeline-deps.sh): a file those tools refuse would fail at `docker compose up`.
+ */
+const STACK = path.join(REPO, 'collector', 'stack');
+const run = (cmd: string, args: string[], cwd = STACK) => spawnSync(cmd, args, { cwd, encoding: 'utf8' });
+
+describe('collector/stack: the files the container stack mounts', () => {
+  it('prometheus.yml and its rule files pass `promtool check config`', () => {
+    const r = run('promtool', ['check', 'config', 'prometheus/prometheus.yml']);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/rule files found/);
+  });
+
+  it('the alert rules pass their own unit tests (`promtool test rules`): each fires on its condition and not without it', () => {
+    const r = run('promtool', ['test', 'rules', 'shop.test.yml'], path.join(STACK, 'prometheus', 'rules'));
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/SUCCESS/);
+  });
+
+  it('alertmanager.yml passes `amtool check-config`', () => {
+    const r = run('amtool', ['check-config', 'alertmanager/alertmanager.yml']);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+});
