@@ -19,14 +19,29 @@ export function renderTables(res) {
   const m = res.machine;
   lines.push(`Run ${res.started} → ${res.finished}${res.quick ? ' (**--quick**)' : ''}; ${res.params.rounds} alternating rounds, medians.`);
   lines.push(`Machine: ${m.model}, ${m.cores} cores, ${m.memGb} GB, Linux ${m.kernel}, Node ${m.node}.`);
+  for (const [name, v] of Object.entries(res.versions)) {
+    if (v !== 'not installed') continue;
+    try {
+      res.versions[name] = JSON.parse(readFileSync(path.join(ROOT, 'bench', 'peers', 'node_modules', name, 'package.json'), 'utf8')).version;
+    } catch {
+      // really not installed
+    }
+  }
   lines.push(`Versions: ${Object.entries(res.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   lines.push(`Fixed rate for latency and CPU: **${res.params.rate} req/s** (25 % of the bare service's saturation, measured at the start of the run), ${res.params.fixedS} s per round; saturation: wrk -t1 -c32, ${res.params.satS} s; log calls: ${res.params.logReqs} requests × ${res.params.logN} winston calls.`);
+  lines.push('');
+  lines.push('Commands (cwd, then the preload; every variant also gets `OTEL_SERVICE_NAME=bench-orders PORT DATABASE_URL AMQP_URL`):');
+  lines.push('');
+  for (const [id, v] of Object.entries(s)) {
+    const env = Object.entries(v.env ?? {}).map(([k, x]) => `${k}=${String(x).replace(/127\.0\.0\.1:\d+/, '127.0.0.1:<receiver>')}`).join(' ');
+    lines.push(`- ${id}: \`cd ${v.cwd} && ${env ? `${env} ` : ''}${v.command}\``);
+  }
   lines.push('');
   lines.push('| variant | throughput at saturation (req/s) | p50 / p99 at fixed rate (ms) | CPU per request (µs) | RSS after warm-up (MB) | start-up to first response (ms) | per winston call in a span (µs CPU) | spans / log records exported per request | exported? |');
   lines.push('|---|---|---|---|---|---|---|---|---|');
   for (const [id, v] of Object.entries(s)) {
     const exported = id === 'bare' ? 'n/a' : v.counts ? (v.counts.spansPerReq > 0 ? `yes${v.counts.logsPerReq > 0 ? '' : ' (spans only)'}` : '**no: not compared**') : 'unknown';
-    const cmp = id === 'bare' || (v.counts && v.counts.spansPerReq > 0);
+    const cmp = id === 'bare' || !v.counts || v.counts.spansPerReq > 0;
     const row = [
       `**${id}**${v.failures.length ? ` (${v.failures.length} failure(s))` : ''}`,
       `${f(v.rps)}${id === 'bare' || !cmp ? '' : ` (${ratio(v.rps, bare.rps)})`}`,
@@ -87,4 +102,9 @@ export function writeResults(res) {
   const before = text.slice(0, text.indexOf(BEGIN));
   const after = text.slice(text.indexOf(END) + END.length);
   writeFileSync(file, `${before}${BEGIN}\n${renderTables(res)}\n${END}${after}`);
+}
+
+// `node bench/report.mjs [results.json]`: rewrite the tables from a saved run.
+if (process.argv[1] && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
+  writeResults(JSON.parse(readFileSync(process.argv[2] ?? path.join(ROOT, 'bench', 'results', 'latest.json'), 'utf8')));
 }

@@ -15,9 +15,10 @@ if (isMainThread) {
   const require = createRequire(import.meta.url);
   try {
     // Node 20's loader hooks see `import` only, never `require()`: for an app whose entry is
-    // CommonJS the hook would only cost its thread's start (measured: ~230 ms of the time to
-    // the first response, bench/RESULTS.md). SHOP_OTEL_ESM_HOOK=on keeps it (an app that
-    // import()s ESM packages which themselves import pg, amqplib, …), =off drops it.
+    // CommonJS the hook only costs its loader thread's start. Measured with
+    // bench/micro/startup.mjs (bench app, 16 alternating runs, medians): +35 ms to the first
+    // response with the hook kept (noisy: runs spread ±100 ms). SHOP_OTEL_ESM_HOOK=on keeps it
+    // (an app that import()s ESM packages which themselves import pg, amqplib, …), =off drops it.
     const { commonJsEntry } = require('./entry-kind.js') as typeof import('./entry-kind.js');
     const hook = process.env.SHOP_OTEL_ESM_HOOK?.trim().toLowerCase();
     const wantHook = hook === 'on' || (hook !== 'off' && !commonJsEntry(process.argv[1], process.execArgv));

@@ -1,0 +1,66 @@
+// Where a variant's CPU goes: runs the bench app under shop-otel (or any preload) with
+// --cpu-prof at a fixed rate, then attributes every sample to the innermost stack frame that
+// belongs to telemetry code (@opentelemetry/*, shop-otel's dist/, *-in-the-middle) or, if there is
+// none, to the app and its libraries. Needs the services; starts its own receiver.
+//   node bench/micro/cpu-profile.mjs [rate] [requests] [-- preload args...]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fixedRate, request } from '../lib/load.mjs';
+import { ROOT } from '../variants.mjs';
+
+const argv = process.argv.slice(2);
+const dash = argv.indexOf('--');
+const preload = dash >= 0 ? argv.slice(dash + 1) : ['--import', 'shop-otel/register'];
+const [rate = 300, count = 3000] = (dash >= 0 ? argv.slice(0, dash) : argv).map(Number);
+const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-prof-'));
+const recv = spawn(process.execPath, [path.join(ROOT, 'bench/lib/receiver.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = await new Promise((r) => recv.stdout.once('data', (d) => r(Number(/receiver (\d+)/.exec(String(d))[1]))));
+const env = { PATH: process.env.PATH, PORT: '38081', DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'profile' };
+const app = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...preload, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: 'ignore' });
+while ((await request('http://127.0.0.1:38081', 'GET', '/health')).status !== 200) await sleep(10);
+await fixedRate('http://127.0.0.1:38081', rate, Math.round(rate * 2)); // warm-up
+const startedAt = performance.now();
+await fixedRate('http://127.0.0.1:38081', rate, count);
+await sleep(1000);
+app.kill('SIGTERM'); // the app closes its connections and exits: the profile is written
+await new Promise((r) => app.once('exit', r));
+recv.kill();
+
+const p = JSON.parse(readFileSync(path.join(dir, readdirSync(dir)[0]), 'utf8'));
+rmSync(dir, { recursive: true, force: true });
+const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+const parent = new Map();
+for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const OURS = pathToFileURL(path.join(ROOT, 'dist')).href + '/';
+const telemetry = (u) => u.startsWith(OURS) || /node_modules\/(@opentelemetry\/|import-in-the-middle|require-in-the-middle|shimmer)/.test(u);
+const pkg = (u) => (u.startsWith(OURS) ? `shop-otel ${u.slice(OURS.length)}` : u.match(/node_modules\/((@[^/]+\/)?[^/]+)/)?.[1] ?? u);
+// Only the samples of the measured phase (after start-up and warm-up).
+const skipUs = (performance.now() - startedAt) * 1000;
+let t = p.startTime;
+const endT = p.endTime;
+const by = new Map();
+let total = 0;
+let tel = 0;
+p.samples.forEach((s, i) => {
+  t += p.timeDeltas[i];
+  if (t < endT - skipUs - 1_000_000) return;
+  const n = nodes.get(s);
+  if (n.callFrame.functionName === '(idle)') return;
+  total++;
+  for (let x = s; x !== undefined; x = parent.get(x)) {
+    const u = nodes.get(x).callFrame.url;
+    if (!u || u.startsWith('node:')) continue;
+    if (telemetry(u)) {
+      tel++;
+      const k = pkg(u);
+      by.set(k, (by.get(k) ?? 0) + 1);
+    }
+    break;
+  }
+});
+console.log(`${preload.join(' ')}: ${total} busy samples in the measured phase; telemetry code innermost in ${((tel / total) * 100).toFixed(1)} %`);
+for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${((v / total) * 100).toFixed(1).padStart(5)} %  ${k}`);
