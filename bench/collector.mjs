@@ -5,7 +5,8 @@
 // from /proc. Its config: the deployed otel-collector.yaml, every address moved to a bench port
 // through its own variables (the trace/log store -> the bench's counting receiver, the SIEM ->
 // a TCP sink, server-log files -> empty files, storage -> a temp dir); if it cannot start here,
-// the minimal bench/collector/bench-collector.yaml (otlp -> batch -> debug), and the table says so.
+// the minimal bench/collector/bench-collector.yaml (otlp -> batch -> otlp_http to the counting
+// receiver), and the table says so.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -90,7 +91,10 @@ async function runWith(bin, config, env, quick, log) {
   });
   try {
     for (let i = 0; ; i++) {
-      if (proc.exitCode !== null) throw new Error(`collector exited: ${stderr.join('').slice(-800)}`);
+      if (proc.exitCode !== null) {
+        const text = stderr.join('');
+        throw new Error(`collector exited: ${(/Error: .*(\n.*){0,3}/.exec(text)?.[0] ?? text.slice(-800)).trim()}`);
+      }
       if ((await post(undefined, '/v1/traces', tracesRequest(3))) === 200) break;
       if (i > 300) throw new Error('collector not accepting after 30 s');
       await sleep(100);
@@ -148,7 +152,7 @@ export async function runCollectorBench({ quick, log }) {
         log(`the deployed config did not run here (${String(e.message).slice(0, 300)}); using ${path.relative(ROOT, fallback)}`);
       }
     }
-    const r = await runWith(bin, fallback, { BENCH_OTLP_PORT: String(PORT) }, quick, log);
+    const r = await runWith(bin, fallback, { BENCH_OTLP_PORT: String(PORT), BENCH_STORE_ENDPOINT: `http://127.0.0.1:${store.port}` }, quick, log);
     return { binary: bin, config: path.relative(ROOT, fallback), deployedConfigPresent: existsSync(deployed), ...r };
   } finally {
     sink.close();

@@ -273,8 +273,10 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   const out = opt('--out', path.join(dir, 'latest.json'));
   writeFileSync(out, JSON.stringify(result, null, 2));
-  writeResults(result);
-  log(`done in ${((Date.now() - started.getTime()) / 60000).toFixed(1)} min: ${path.relative(ROOT, out)}, bench/RESULTS.md`);
+  // A run written elsewhere (--out) leaves RESULTS.md alone: `node bench/report.mjs FILE` writes it.
+  const toMd = opt('--out', undefined) === undefined || flag('--ablation');
+  if (toMd) writeResults(result);
+  log(`done in ${((Date.now() - started.getTime()) / 60000).toFixed(1)} min: ${path.relative(ROOT, out)}${toMd ? ', bench/RESULTS.md' : ''}`);
 }
 
 main().catch((e) => {
