@@ -60,7 +60,14 @@ const ports = DEFAULT_PORTS;
 console.log('demo: starting the pipeline: otelcol-shop (otel-collector.yaml), Prometheus, rsyslog as the SIEM input, the journey viewer as the trace store…');
 const viewer = run(['scripts/demo/journey-viewer.mjs', '--port', String(ports.store), '--journeys', values.journeys]);
 await waitFor(viewer, /journey viewer/);
-const stack = await startStack({ dir: work, ports, collector: { extraEnv: { SHOP_OTEL_STORE_ENCODING: 'json' } } });
+let stack;
+try {
+  stack = await startStack({ dir: work, ports, collector: { extraEnv: { SHOP_OTEL_STORE_ENCODING: 'json' } } });
+} catch (err) {
+  console.error(`demo: the pipeline did not start (is another demo or Prometheus running on these ports?): ${err.message}`);
+  viewer.kill('SIGKILL');
+  process.exit(1);
+}
 const shop = run(['samples/shop.mjs', '--quiet', '--logs', logs], {
   SAMPLE_NODE_OPTIONS: '--import shop-otel/register',
   OTEL_EXPORTER_OTLP_ENDPOINT: stack.otlpEndpoint,

@@ -166,19 +166,26 @@ export function startCollector(dir, ports, { binary = collectorBinary(), extraEn
 export async function startStack({ dir, ports = DEFAULT_PORTS, collector = {} } = {}) {
   mkdirSync(dir, { recursive: true });
   const siem = startSiem(dir, ports.siem);
-  await siem.ready;
   const col = startCollector(dir, ports, collector);
   const prom = startPrometheus(dir, ports);
-  await Promise.all([col.ready, prom.ready]);
-  return {
+  try {
+    await Promise.all([siem.ready, col.ready, prom.ready]);
+  } catch (err) {
+    // A port in use, a bad config: leave nothing running behind the error.
+    await Promise.allSettled([col.stop(), prom.stop(), siem.stop()]);
+    throw err;
+  }
+  const stack = {
     ports,
+    /** Replaceable (a test restarts the SIEM input): stop() stops whichever is current. */
     siem,
     collector: col,
     prometheus: prom,
     otlpEndpoint: `http://127.0.0.1:${ports.otlpHttp}`,
     async stop() {
-      await col.stop();
-      await Promise.all([prom.stop(), siem.stop()]);
+      await stack.collector.stop();
+      await Promise.all([stack.prometheus.stop(), stack.siem.stop()]);
     },
   };
+  return stack;
 }
