@@ -159,6 +159,50 @@ describe('otelcol-shop: the build and the configuration', () => {
   });
 });
 
+describe('the SIEM over TLS (SHOP_OTEL_SIEM_PLAINTEXT=false)', () => {
+  it('delivers the security stream over TLS to a receiver whose certificate the collector checks', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'otelcol-siem-tls-'));
+    const cert = path.join(dir, 'siem.crt');
+    const key = path.join(dir, 'siem.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=siem.local', '-addext', 'subjectAltName=DNS:siem.local'], { stdio: 'ignore' });
+    const ports = { ...(await freePorts()), store: await freePort() };
+    const siem = stack.startSiem(dir, ports.siem, { tls: { cert, key } });
+    await siem.ready;
+    const tlsEnv = { SHOP_OTEL_SIEM_PLAINTEXT: 'false', SHOP_OTEL_SIEM_CA_FILE: cert, SHOP_OTEL_SIEM_SERVER_NAME: 'siem.local' };
+    const col = stack.startCollector(dir, ports, { binary, extraEnv: tlsEnv });
+    try {
+      await col.ready;
+      const marker = `tls-probe-${uniqueName('m').replace(/\d/g, 'x')}`;
+      const res = await fetch(`http://127.0.0.1:${ports.otlpHttp}/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'tls-probe' } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: String(Date.now() * 1e6), severityNumber: 17, severityText: 'ERROR', body: { stringValue: marker } }] }] }] }),
+      });
+      expect(res.status).toBe(200);
+      const deadline = Date.now() + 20_000;
+      let line: SyslogLine | undefined;
+      while (!line && Date.now() < deadline) {
+        line = (siem.lines() as string[]).map(parseSyslog).find((l) => l?.msg === marker);
+        if (!line) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(line, (col.child.lines as string[]).slice(-5).join('\n')).toBeDefined();
+      expect(line!.app).toBe('tls-probe');
+      expect(line!.sd.severity).toBe('ERROR');
+      // The receiver really is TLS-only: a plaintext line to the same port never lands.
+      await new Promise<void>((resolve) => {
+        const sock = net.connect({ host: '127.0.0.1', port: ports.siem }, () => sock.end(`<131>1 - - plain - - - ${marker}-plaintext\n`));
+        sock.on('close', () => resolve());
+        sock.on('error', () => resolve());
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((siem.lines() as string[]).some((l) => l.includes(`${marker}-plaintext`))).toBe(false);
+    } finally {
+      await col.stop();
+      await siem.stop();
+    }
+  });
+});
+
 describe('end to end: the sample shop through the collector to Prometheus, the SIEM and the trace store', () => {
   let dir: string;
   let ports: Record<string, number>;

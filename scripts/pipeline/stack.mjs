@@ -89,15 +89,20 @@ async function stopChild(child, ms = 10_000) {
   clearTimeout(t);
 }
 
-/** rsyslog as the SIEM's syslog input: RFC 5424 over TCP on `port`, each message written verbatim to `file`. */
-export function startSiem(dir, port) {
+/**
+ * rsyslog as the SIEM's syslog input: RFC 5424 over TCP on `port`, each message written verbatim
+ * to `file`. With `tls: { cert, key }` it accepts only TLS (rsyslog's gtls driver, Debian's rsyslog-gnutls).
+ */
+export function startSiem(dir, port, { tls } = {}) {
   const work = path.join(dir, 'rsyslog');
   mkdirSync(work, { recursive: true });
   const file = path.join(dir, 'siem.log');
   const conf = path.join(work, 'rsyslog.conf');
   writeFileSync(conf, [
-    `global(workDirectory="${work}")`,
-    'module(load="imtcp")',
+    tls
+      ? `global(workDirectory="${work}" DefaultNetstreamDriver="gtls" DefaultNetstreamDriverCAFile="${tls.cert}" DefaultNetstreamDriverCertFile="${tls.cert}" DefaultNetstreamDriverKeyFile="${tls.key}")`
+      : `global(workDirectory="${work}")`,
+    tls ? 'module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")' : 'module(load="imtcp")',
     `input(type="imtcp" address="127.0.0.1" port="${port}" ruleset="siem")`,
     'template(name="verbatim" type="string" string="%rawmsg%\\n")',
     `ruleset(name="siem") { action(type="omfile" file="${file}" template="verbatim" flushOnTXEnd="on" asyncWriting="off") }`,
