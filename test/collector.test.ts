@@ -47,6 +47,28 @@ async function freePorts() {
   return out;
 }
 
+/** A self-signed certificate (and key) for `cn`, valid for the given subjectAltName entries, in `dir`. */
+function selfSignedCert(dir: string, cn: string, san: string): { cert: string; key: string } {
+  const cert = path.join(dir, `${cn}.crt`);
+  const key = path.join(dir, `${cn}.key`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${cn}`, '-addext', `subjectAltName=${san}`], { stdio: 'ignore' });
+  return { cert, key };
+}
+
+/** POST OTLP/JSON log records from `service` to a collector's OTLP/HTTP port. */
+function postLogs(port: number, service: string, records: Array<Record<string, unknown>>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/v1/logs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({
+      resourceLogs: records.length === 0 ? [] : [{
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeLogs: [{ scope: { name: 'e2e' }, logRecords: records.map((r) => ({ timeUnixNano: String(Date.now() * 1e6), ...r })) }],
+      }],
+    }),
+  });
+}
+
 let binary: string;
 beforeAll(() => {
   binary = stack.collectorBinary();
@@ -120,8 +142,7 @@ describe('otelcol-shop: the build and the configuration', () => {
     const col = stack.startCollector(dir, ports, { binary, overlays: [path.join(OVERLAYS, 'auth.yaml')], extraEnv: { SHOP_OTEL_COLLECTOR_TOKEN: 's3cret-t0ken', SHOP_OTEL_SERVER_LOGS_START_AT: 'end' } });
     try {
       await col.ready;
-      const send = (headers: Record<string, string>) =>
-        fetch(`http://127.0.0.1:${ports.otlpHttp}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ resourceLogs: [] }) });
+      const send = (headers: Record<string, string>) => postLogs(ports.otlpHttp, 'auth-probe', [], headers);
       expect((await send({})).status).toBe(401);
       expect((await send({ authorization: 'Bearer wrong' })).status).toBe(401);
       expect((await send({ authorization: 'Bearer s3cret-t0ken' })).status).toBe(200);
@@ -132,9 +153,7 @@ describe('otelcol-shop: the build and the configuration', () => {
 
   it('with the TLS overlay, OTLP/HTTP is served over TLS with the given certificate (and plain HTTP is refused)', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'otelcol-tls-'));
-    const cert = path.join(dir, 'collector.crt');
-    const key = path.join(dir, 'collector.key');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    const { cert, key } = selfSignedCert(dir, 'localhost', 'IP:127.0.0.1,DNS:localhost');
     const ports = { ...(await freePorts()), store: await freePort() };
     const col = stack.startCollector(dir, ports, { binary, overlays: [path.join(OVERLAYS, 'tls.yaml')], extraEnv: { SHOP_OTEL_COLLECTOR_TLS_CERT: cert, SHOP_OTEL_COLLECTOR_TLS_KEY: key } });
     try {
@@ -151,7 +170,7 @@ describe('otelcol-shop: the build and the configuration', () => {
       expect(status).toBe(200);
       // A client that does not trust the certificate gets no answer, and plain HTTP gets none either.
       await expect(new Promise((resolve, reject) => https.request({ host: '127.0.0.1', port: ports.otlpHttp, path: '/v1/logs', method: 'POST' }, resolve).once('error', reject).end(body))).rejects.toThrow(/self[- ]signed|certificate/i);
-      const plain = await fetch(`http://127.0.0.1:${ports.otlpHttp}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status, () => 0);
+      const plain = await postLogs(ports.otlpHttp, 'plain-probe', []).then((r) => r.status, () => 0);
       expect(plain).not.toBe(200);
     } finally {
       await col.stop();
@@ -162,9 +181,7 @@ describe('otelcol-shop: the build and the configuration', () => {
 describe('the SIEM over TLS (SHOP_OTEL_SIEM_PLAINTEXT=false)', () => {
   it('delivers the security stream over TLS to a receiver whose certificate the collector checks', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'otelcol-siem-tls-'));
-    const cert = path.join(dir, 'siem.crt');
-    const key = path.join(dir, 'siem.key');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=siem.local', '-addext', 'subjectAltName=DNS:siem.local'], { stdio: 'ignore' });
+    const { cert, key } = selfSignedCert(dir, 'siem.local', 'DNS:siem.local');
     const ports = { ...(await freePorts()), store: await freePort() };
     const siem = stack.startSiem(dir, ports.siem, { tls: { cert, key } });
     await siem.ready;
@@ -173,11 +190,7 @@ describe('the SIEM over TLS (SHOP_OTEL_SIEM_PLAINTEXT=false)', () => {
     try {
       await col.ready;
       const marker = `tls-probe-${uniqueName('m').replace(/\d/g, 'x')}`;
-      const res = await fetch(`http://127.0.0.1:${ports.otlpHttp}/v1/logs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'tls-probe' } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: String(Date.now() * 1e6), severityNumber: 17, severityText: 'ERROR', body: { stringValue: marker } }] }] }] }),
-      });
+      const res = await postLogs(ports.otlpHttp, 'tls-probe', [{ severityNumber: 17, severityText: 'ERROR', body: { stringValue: marker } }]);
       expect(res.status).toBe(200);
       const deadline = Date.now() + 20_000;
       let line: SyslogLine | undefined;
@@ -238,17 +251,7 @@ describe('end to end: the sample shop through the collector to Prometheus, the S
     }
     throw new Error(`${what}: ${q} = ${v} after ${ms} ms`);
   };
-  const sendLog = (record: Record<string, unknown>, service = 'siem-probe') =>
-    fetch(`http://127.0.0.1:${ports.otlpHttp}/v1/logs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        resourceLogs: [{
-          resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-          scopeLogs: [{ scope: { name: 'e2e' }, logRecords: [{ timeUnixNano: String(Date.now() * 1e6), ...record }] }],
-        }],
-      }),
-    });
+  const sendLog = (record: Record<string, unknown>, service = 'siem-probe') => postLogs(ports.otlpHttp, service, [record]);
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-e2e-'));
