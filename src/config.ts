@@ -43,7 +43,8 @@ export interface ShopOtelConfig {
   /** Explicit OTEL_LOG_LEVEL for the SDK's own diagnostics; undefined keeps them at WARN. */
   sdkLogLevel: DiagLogLevel;
   instrumentations: InstrumentationName[];
-  traces: SignalConfig;
+  /** `queueSize`: OTEL_BSP_MAX_QUEUE_SIZE, as the span processor reads it (it bounds the exit ledger, pipeline/pending-ledger.ts). */
+  traces: SignalConfig & { queueSize: number };
   metrics: SignalConfig & { intervalMs: number };
   logs: SignalConfig & { batch: BatchConfig };
   /** Upper bound for flushing at shutdown (SHOP_OTEL_SHUTDOWN_TIMEOUT_MS). */
@@ -301,7 +302,7 @@ export function resolveConfig(options: ShopOtelOptions = {}, env: Env = process.
     logLevel: levels.own,
     sdkLogLevel: levels.sdk,
     instrumentations: instrumentations(env),
-    traces: signalConfig(env, 'traces'),
+    traces: { ...signalConfig(env, 'traces'), queueSize: int(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1, 1_000_000) },
     metrics: { ...signalConfig(env, 'metrics'), intervalMs: int(env, 'OTEL_METRIC_EXPORT_INTERVAL', 60_000, 100, 86_400_000) },
     logs: { ...signalConfig(env, 'logs'), batch: blrp(env) },
     shutdownTimeoutMs: int(env, 'SHOP_OTEL_SHUTDOWN_TIMEOUT_MS', 3_000, 0, 60_000),

@@ -17,6 +17,11 @@ import { installSdkDiag, setShopDiagLevel, shopDiag } from './diag';
 import { createInstrumentations } from './instrumentations';
 import { LazyLogExporter, LazyMetricExporter, LazySpanExporter } from './pipeline/lazy-exporters';
 import { ExportGate } from './pipeline/export-gate';
+import { ExportDrops } from './pipeline/export-drops';
+import { ExitFlusher, type ExitPart } from './pipeline/exit-flush';
+import { LedgerLogProcessor, LedgerSpanProcessor, PendingLedger } from './pipeline/pending-ledger';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { GatedMetricExporter, RedactingLogExporter, RedactingSpanExporter } from './pipeline/redacting-exporters';
 import { installShutdownHooks } from './pipeline/shutdown';
 import { Redactor } from './privacy/redactor';
@@ -32,8 +37,12 @@ export interface ShopOtel {
   forceFlush(): Promise<void>;
   /** Flush and stop; safe to call more than once. */
   shutdown(): Promise<void>;
-  /** Give up on exports still pending (the collector did not answer within the bound). */
-  abortPending(): void;
+  /** Give up on exports still pending (the collector did not answer within the bound); `final` also fails later ones. */
+  abortPending(final?: boolean): void;
+  /** Send what is still unacknowledged synchronously, returning by `deadline` (the exit paths that cannot wait). */
+  flushSync(deadline: number): void;
+  /** Telemetry dropped so far, by `signal/reason` (also the metric shop_otel.export.dropped). */
+  dropped(): Record<string, number>;
 }
 
 const STARTED = Symbol.for('shop-otel.started');
@@ -71,6 +80,7 @@ function build(config: ShopOtelConfig): ShopOtel {
   const resource = buildResource(config);
   const redactor = new Redactor(config.redaction.enabled, config.redaction.extraPatterns);
   const gate = new ExportGate();
+  const exit: Exit = { drops: new ExportDrops(), spans: [], logs: [] };
   setActiveSettings(config.businessIds);
 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -84,19 +94,21 @@ function build(config: ShopOtelConfig): ShopOtel {
 
   const tracerProvider = new BasicTracerProvider({
     resource,
-    spanProcessors: [new PolicySpanProcessor(config.component, config.policy), ...spanProcessors(config, redactor, gate)],
+    spanProcessors: [new PolicySpanProcessor(config.component, config.policy), ...spanProcessors(config, redactor, gate, exit)],
   });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const loggerProvider = new LoggerProvider({
     resource,
-    processors: [new BusinessIdLogProcessor(config.component, config.businessIds), new PolicyLogProcessor(logProcessors(config, redactor, gate), config.policy.minLevel, () => debug)],
+    processors: [new BusinessIdLogProcessor(config.component, config.businessIds), new PolicyLogProcessor(logProcessors(config, redactor, gate, exit), config.policy.minLevel, () => debug)],
   });
   logs.setGlobalLoggerProvider(loggerProvider);
 
-  const meterProvider = new MeterProvider({ resource, readers: metricReaders(config, gate) });
+  const meterProvider = new MeterProvider({ resource, readers: metricReaders(config, gate, exit.drops) });
   metrics.setGlobalMeterProvider(meterProvider);
   countRejectedDebugMarkers(debug, meterProvider);
+  countDrops(exit.drops, meterProvider);
+  const exitFlusher = new ExitFlusher(exit.spans, exit.logs);
 
   const disableInstrumentations = registerInstrumentations({
     instrumentations: createInstrumentations(config),
@@ -109,7 +121,9 @@ function build(config: ShopOtelConfig): ShopOtel {
   let stopped: Promise<void> | undefined;
   const sdk: ShopOtel = {
     config,
-    abortPending: () => gate.abortAll(),
+    abortPending: (final = true) => (final ? gate.abortAll() : gate.abortPending()),
+    flushSync: (deadline) => void exitFlusher.flushSync(deadline),
+    dropped: () => exit.drops.snapshot(),
     forceFlush: async () => {
       await Promise.allSettled(providers.map((p) => p.forceFlush()));
     },
@@ -136,14 +150,31 @@ function buildResource(config: ShopOtelConfig): Resource {
   return detectResources({ detectors: [processDetector, hostDetector, envDetector] }).merge(resourceFromAttributes(ours));
 }
 
-function spanProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): SpanProcessor[] {
+/** What the exit paths need (pipeline/exit-flush.ts): the ledgers of the OTLP pipelines, and the drop counts. */
+interface Exit {
+  drops: ExportDrops;
+  spans: Array<ExitPart<ReadableSpan>>;
+  logs: Array<ExitPart<ReadableLogRecord>>;
+}
+
+function spanProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate, exit: Exit): SpanProcessor[] {
   const out: SpanProcessor[] = [];
   for (const name of config.traces.exporters) {
-    if (name === 'otlp') out.push(new BatchSpanProcessor(new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate)));
+    if (name === 'otlp') {
+      const ledger = new PendingLedger<ReadableSpan>('traces', config.traces.queueSize, exit.drops);
+      const exporter = new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate, ledger);
+      exit.spans.push({ signal: 'TRACES', protocol: config.traces.protocol, ledger, redact: (s) => exporter.redact(s) });
+      out.push(new LedgerSpanProcessor(new BatchSpanProcessor(exporter), ledger));
+    }
     else out.push(new SimpleSpanProcessor(new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate)));
   }
   // IDs are stamped before any exporter sees a span: the wrapper hands each span on exactly once.
   return out.map((p) => new BusinessIdSpanProcessor(p));
+}
+
+function countDrops(drops: ExportDrops, meterProvider: MeterProvider): void {
+  const counter = meterProvider.getMeter('shop-otel', VERSION).createCounter('shop_otel.export.dropped', { description: 'Spans, log records and metrics that never reached the collector, by signal and reason (queue_full, export_failed, shutdown)' });
+  drops.setSink((signal, reason, count) => counter.add(count, { signal, reason }));
 }
 
 /** A forged or expired per-request debug marker is counted here (a metric); PolicySpanProcessor reports it on the request's trace. */
@@ -152,28 +183,33 @@ function countRejectedDebugMarkers(debug: DebugControl, meterProvider: MeterProv
   debug.setRejectionHandler((reason) => counter.add(1, { reason }));
 }
 
-function logProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): LogRecordProcessor[] {
+function logProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate, exit: Exit): LogRecordProcessor[] {
   const out: LogRecordProcessor[] = [];
   for (const name of config.logs.exporters) {
-    if (name === 'otlp') out.push(new BatchLogRecordProcessor({ exporter: new RedactingLogExporter(new LazyLogExporter(config.logs.protocol), redactor, gate), ...config.logs.batch }));
+    if (name === 'otlp') {
+      const ledger = new PendingLedger<ReadableLogRecord>('logs', config.logs.batch.maxQueueSize, exit.drops);
+      const exporter = new RedactingLogExporter(new LazyLogExporter(config.logs.protocol), redactor, gate, ledger);
+      exit.logs.push({ signal: 'LOGS', protocol: config.logs.protocol, ledger, redact: (r) => exporter.redact(r) });
+      out.push(new LedgerLogProcessor(new BatchLogRecordProcessor({ exporter, ...config.logs.batch }), ledger));
+    }
     else out.push(new SimpleLogRecordProcessor({ exporter: new RedactingLogExporter(new ConsoleLogRecordExporter(), redactor, gate) }));
   }
   return out;
 }
 
-function metricReaders(config: ShopOtelConfig, gate: ExportGate): MetricReader[] {
+function metricReaders(config: ShopOtelConfig, gate: ExportGate, drops: ExportDrops): MetricReader[] {
   const interval = config.metrics.intervalMs;
   return config.metrics.exporters.map(
     (name) =>
       new PeriodicExportingMetricReader({
-        exporter: new GatedMetricExporter(name === 'otlp' ? new LazyMetricExporter(config.metrics.protocol) : new ConsoleMetricExporter(), gate),
+        exporter: new GatedMetricExporter(name === 'otlp' ? new LazyMetricExporter(config.metrics.protocol) : new ConsoleMetricExporter(), gate, drops),
         exportIntervalMillis: interval,
         exportTimeoutMillis: Math.min(30_000, interval),
       }),
   );
 }
 
-function describe(signal: ShopOtelConfig['traces']): string {
+function describe(signal: ShopOtelConfig['logs' | 'metrics' | 'traces']): string {
   if (signal.exporters.length === 0) return 'none';
   return signal.exporters.map((e) => (e === 'otlp' ? `otlp ${signal.protocol} ${safeUrl(signal.endpoint)}` : e)).join(' + ');
 }

@@ -5,28 +5,38 @@ import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-lo
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { LogRecordImplInternals } from '../internal-types';
 import type { Redactor } from '../privacy/redactor';
+import type { ExportDrops } from './export-drops';
+import type { PendingLedger } from './pending-ledger';
 
 /**
  * The last step before the wire: redact a batch in place, then hand it to the real exporter,
  * its completion tracked by the export gate (see export-gate.ts). Placed after batching, so the
- * cost falls on the export timer, not on the request path.
+ * cost falls on the export timer, not on the request path. Each completion settles the batch in
+ * the exit ledger (pending-ledger.ts), which also counts what failed.
  */
 export class RedactingSpanExporter implements SpanExporter {
   constructor(
     private readonly inner: SpanExporter,
     private readonly redactor: Redactor,
     private readonly gate: ExportGate,
+    private readonly ledger?: PendingLedger<ReadableSpan>,
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    const done = this.gate.track(resultCallback);
+    const ledger = this.ledger;
+    const done = this.gate.track(ledger ? (r) => (ledger.settle(spans, r), resultCallback(r)) : resultCallback);
     if (!done) return;
+    this.redact(spans);
+    this.inner.export(spans, done);
+  }
+
+  /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
+  redact(spans: ReadableSpan[]): void {
     for (const span of spans) {
       this.redactor.redactAttributes(span.attributes as Record<string, unknown>);
       for (const event of span.events) this.redactor.redactAttributes(event.attributes as Record<string, unknown> | undefined);
       if (span.status.message) (span.status as { message?: string }).message = this.redactor.redactString(span.status.message);
     }
-    this.inner.export(spans, done);
   }
 
   shutdown(): Promise<void> {
@@ -43,11 +53,19 @@ export class RedactingLogExporter implements LogRecordExporter {
     private readonly inner: LogRecordExporter,
     private readonly redactor: Redactor,
     private readonly gate: ExportGate,
+    private readonly ledger?: PendingLedger<ReadableLogRecord>,
   ) {}
 
   export(records: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
-    const done = this.gate.track(resultCallback);
+    const ledger = this.ledger;
+    const done = this.gate.track(ledger ? (r) => (ledger.settle(records, r), resultCallback(r)) : resultCallback);
     if (!done) return;
+    this.redact(records);
+    this.inner.export(records, done);
+  }
+
+  /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
+  redact(records: ReadableLogRecord[]): void {
     for (const record of records) {
       this.redactor.redactAttributes(record.attributes as Record<string, unknown>);
       const body = record.body;
@@ -56,7 +74,6 @@ export class RedactingLogExporter implements LogRecordExporter {
         if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;
       }
     }
-    this.inner.export(records, done);
   }
 
   shutdown(): Promise<void> {
@@ -73,6 +90,7 @@ export class GatedMetricExporter implements PushMetricExporter {
   constructor(
     private readonly inner: PushMetricExporter,
     private readonly gate: ExportGate,
+    private readonly drops?: ExportDrops,
   ) {
     if (inner.selectAggregationTemporality) this.selectAggregationTemporality = inner.selectAggregationTemporality.bind(inner);
     if (inner.selectAggregation) this.selectAggregation = inner.selectAggregation.bind(inner);
@@ -82,7 +100,9 @@ export class GatedMetricExporter implements PushMetricExporter {
   selectAggregation?: PushMetricExporter['selectAggregation'];
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
-    const done = this.gate.track(resultCallback);
+    const drops = this.drops;
+    const count = () => metrics.scopeMetrics.reduce((n, s) => n + s.metrics.length, 0);
+    const done = this.gate.track(drops ? (r) => (drops.settled('metrics', r, count()), resultCallback(r)) : resultCallback);
     if (done) this.inner.export(metrics, done);
   }
 
