@@ -251,7 +251,7 @@ async function main() {
   const versions = {};
   const peerReq = createRequire(path.join(PEERS, 'package.json'));
   const rootReq = createRequire(path.join(ROOT, 'package.json'));
-  for (const [name, req] of [['shop-otel', rootReq], ['@opentelemetry/sdk-trace-base', rootReq], ['express', rootReq], ['pg', rootReq], ['amqplib', rootReq], ['winston', rootReq], ['@opentelemetry/auto-instrumentations-node', peerReq], ['@elastic/opentelemetry-node', peerReq], ['@splunk/otel', peerReq], ['dd-trace', peerReq]]) {
+  for (const [name, req] of [['shop-otel', rootReq], ['@opentelemetry/sdk-trace', rootReq], ['express', rootReq], ['pg', rootReq], ['amqplib', rootReq], ['winston', rootReq], ['@opentelemetry/auto-instrumentations-node', peerReq], ['@elastic/opentelemetry-node', peerReq], ['@splunk/otel', peerReq], ['dd-trace', peerReq]]) {
     try {
       versions[name] = req(`${name}/package.json`).version;
     } catch {

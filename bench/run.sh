@@ -8,6 +8,7 @@
 #     the collector built (scripts/collector-build.sh, cached; done by bench/collector.mjs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/use-node.sh   # Node 24 (SHOP_OTEL_NODE=22 for 22), provisioned when the machine's own is older
 log() { echo "bench: $*" >&2; }
 
 if ! command -v wrk >/dev/null 2>&1; then

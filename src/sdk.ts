@@ -1,27 +1,38 @@
-import { context, propagation, trace, metrics, type TextMapPropagator } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+import { context, logs, propagation, trace, metrics, type TextMapPropagator } from '@opentelemetry/api';
+import { logs as legacyLogs } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { CompositePropagator, setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { InstrumentationBase, registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+  type Sampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_COMPONENT } from './attributes';
 import { BusinessIdLogProcessor } from './business-ids/log-processor';
 import { BusinessIdPropagator } from './business-ids/propagator';
 import { SafePropagator } from './business-ids/safe-propagator';
 import { BusinessIdSpanProcessor } from './business-ids/span-processor';
-import { resolveConfig, type ShopOtelConfig, type ShopOtelOptions } from './config';
+import { resolveConfig, type ShopOtelConfig, type ShopOtelOptions, type SignalConfig } from './config';
 import { installSdkDiag, setShopDiagLevel, shopDiag } from './diag';
 import { createInstrumentations } from './instrumentations';
 import { LazyLogExporter, LazyMetricExporter, LazySpanExporter } from './pipeline/lazy-exporters';
 import { ExportGate } from './pipeline/export-gate';
-import { ExportDrops } from './pipeline/export-drops';
+import { ExportDrops, quietExportFailures } from './pipeline/export-drops';
 import { ExitFlusher, type ExitPart } from './pipeline/exit-flush';
 import { LedgerLogProcessor, LedgerSpanProcessor, PendingLedger } from './pipeline/pending-ledger';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { GatedMetricExporter, RedactingLogExporter, RedactingSpanExporter } from './pipeline/redacting-exporters';
 import { installShutdownHooks } from './pipeline/shutdown';
 import { Redactor } from './privacy/redactor';
@@ -43,6 +54,10 @@ export interface ShopOtel {
   flushSync(deadline: number): void;
   /** Telemetry dropped so far, by `signal/reason` (also the metric shop_otel.export.dropped). */
   dropped(): Record<string, number>;
+  /** Spans and log records handed to export and not yet acknowledged (bounded by the queue sizes). */
+  pending(): { traces: number; logs: number };
+  /** The modules the enabled instrumentations patch (the ESM import hook is limited to these). */
+  readonly hookedModules: readonly string[];
 }
 
 const STARTED = Symbol.for('shop-otel.started');
@@ -81,8 +96,15 @@ function build(config: ShopOtelConfig): ShopOtel {
   const redactor = new Redactor(config.redaction.enabled, config.redaction.extraPatterns);
   const gate = new ExportGate();
   const exit: Exit = { drops: new ExportDrops(), spans: [], logs: [] };
+  setGlobalErrorHandler(quietExportFailures());
   setActiveSettings(config.businessIds);
 
+  // AsyncLocalStorage: on Node 24 it runs on AsyncContextFrame (no async_hooks, no per-promise
+  // hook), which is why we keep it rather than write a manager of our own. bench/micro/context.mjs
+  // (a request-shaped unit: with(), three awaits, a promise chain; 3 runs each, 2-core VM, ns per
+  // unit over a process with no context manager): Node 24 +0.6 to +1.0 µs; Node 24 with
+  // --no-async-context-frame +3.9 to +7.0 µs; Node 22 +3.0 to +5.9 µs, +1.6 to +2.0 µs with
+  // --experimental-async-context-frame (docs: README, "Node 22").
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const propagator: TextMapPropagator = new SafePropagator(
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new BusinessIdPropagator(config.businessIds)] }),
@@ -92,17 +114,23 @@ function build(config: ShopOtelConfig): ShopOtel {
   const debug = configureDebugControl(config.policy.debug);
   const removeDebugSignal = debug.installSignal();
 
-  const tracerProvider = new BasicTracerProvider({
+  const tracerProvider = new TracerProvider({
     resource,
+    sampler: buildSampler(config.traces.sampler),
+    spanLimits: config.traces.limits,
     spanProcessors: [new PolicySpanProcessor(config.component, config.policy), ...spanProcessors(config, redactor, gate, exit)],
   });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const loggerProvider = new LoggerProvider({
     resource,
+    logRecordLimits: config.logs.limits,
     processors: [new BusinessIdLogProcessor(config.component, config.businessIds), new PolicyLogProcessor(logProcessors(config, redactor, gate, exit), config.policy.minLevel, () => debug)],
   });
   logs.setGlobalLoggerProvider(loggerProvider);
+  // @opentelemetry/winston-transport (0.34, used by instrumentation-winston 0.69) still gets its
+  // logger from @opentelemetry/api-logs, whose global is its own: register the provider there too.
+  legacyLogs.setGlobalLoggerProvider(loggerProvider);
 
   const meterProvider = new MeterProvider({ resource, readers: metricReaders(config, gate, exit.drops) });
   metrics.setGlobalMeterProvider(meterProvider);
@@ -110,8 +138,9 @@ function build(config: ShopOtelConfig): ShopOtel {
   countDrops(exit.drops, meterProvider);
   const exitFlusher = new ExitFlusher(exit.spans, exit.logs);
 
+  const instrumentations = createInstrumentations(config);
   const disableInstrumentations = registerInstrumentations({
-    instrumentations: createInstrumentations(config),
+    instrumentations,
     tracerProvider,
     meterProvider,
     loggerProvider,
@@ -124,6 +153,8 @@ function build(config: ShopOtelConfig): ShopOtel {
     abortPending: (final = true) => (final ? gate.abortAll() : gate.abortPending()),
     flushSync: (deadline) => void exitFlusher.flushSync(deadline),
     dropped: () => exit.drops.snapshot(),
+    pending: () => ({ traces: exit.spans.reduce((n, p) => n + p.ledger.size, 0), logs: exit.logs.reduce((n, p) => n + p.ledger.size, 0) }),
+    hookedModules: hookedModules(instrumentations),
     forceFlush: async () => {
       await Promise.allSettled(providers.map((p) => p.forceFlush()));
     },
@@ -138,6 +169,12 @@ function build(config: ShopOtelConfig): ShopOtel {
   };
   const removeHooks = installShutdownHooks(sdk, config.shutdownTimeoutMs);
   return sdk;
+}
+
+function hookedModules(instrumentations: Instrumentation[]): string[] {
+  const names = new Set<string>();
+  for (const i of instrumentations) if (i instanceof InstrumentationBase) for (const d of i.getModuleDefinitions()) names.add(d.name);
+  return [...names];
 }
 
 function buildResource(config: ShopOtelConfig): Resource {
@@ -161,12 +198,11 @@ function spanProcessors(config: ShopOtelConfig, redactor: Redactor, gate: Export
   const out: SpanProcessor[] = [];
   for (const name of config.traces.exporters) {
     if (name === 'otlp') {
-      const ledger = new PendingLedger<ReadableSpan>('traces', config.traces.queueSize, exit.drops);
+      const ledger = new PendingLedger<ReadableSpan>('traces', config.traces.batch.maxQueueSize, exit.drops);
       const exporter = new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate, ledger);
       exit.spans.push({ signal: 'TRACES', protocol: config.traces.protocol, ledger, redact: (s) => exporter.redact(s) });
-      out.push(new LedgerSpanProcessor(new BatchSpanProcessor(exporter), ledger));
-    }
-    else out.push(new SimpleSpanProcessor(new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate)));
+      out.push(new LedgerSpanProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), ledger));
+    } else out.push(new SimpleSpanProcessor({ exporter: new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate) }));
   }
   // IDs are stamped before any exporter sees a span: the wrapper hands each span on exactly once.
   return out.map((p) => new BusinessIdSpanProcessor(p));
@@ -175,6 +211,12 @@ function spanProcessors(config: ShopOtelConfig, redactor: Redactor, gate: Export
 function countDrops(drops: ExportDrops, meterProvider: MeterProvider): void {
   const counter = meterProvider.getMeter('shop-otel', VERSION).createCounter('shop_otel.export.dropped', { description: 'Spans, log records and metrics that never reached the collector, by signal and reason (queue_full, export_failed, shutdown)' });
   drops.setSink((signal, reason, count) => counter.add(count, { signal, reason }));
+}
+
+/** OTEL_TRACES_SAMPLER, built here: the 3.x SDK no longer reads it (its default is parentbased_always_on, as ours). */
+function buildSampler({ name, ratio }: ShopOtelConfig['traces']['sampler']): Sampler {
+  const root = name.endsWith('always_off') ? new AlwaysOffSampler() : name.endsWith('traceidratio') ? new TraceIdRatioBasedSampler(ratio) : new AlwaysOnSampler();
+  return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
 }
 
 /** A forged or expired per-request debug marker is counted here (a metric); PolicySpanProcessor reports it on the request's trace. */
@@ -191,8 +233,7 @@ function logProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportG
       const exporter = new RedactingLogExporter(new LazyLogExporter(config.logs.protocol), redactor, gate, ledger);
       exit.logs.push({ signal: 'LOGS', protocol: config.logs.protocol, ledger, redact: (r) => exporter.redact(r) });
       out.push(new LedgerLogProcessor(new BatchLogRecordProcessor({ exporter, ...config.logs.batch }), ledger));
-    }
-    else out.push(new SimpleLogRecordProcessor({ exporter: new RedactingLogExporter(new ConsoleLogRecordExporter(), redactor, gate) }));
+    } else out.push(new SimpleLogRecordProcessor({ exporter: new RedactingLogExporter(new ConsoleLogRecordExporter(), redactor, gate) }));
   }
   return out;
 }
@@ -209,7 +250,7 @@ function metricReaders(config: ShopOtelConfig, gate: ExportGate, drops: ExportDr
   );
 }
 
-function describe(signal: ShopOtelConfig['logs' | 'metrics' | 'traces']): string {
+function describe(signal: SignalConfig): string {
   if (signal.exporters.length === 0) return 'none';
   return signal.exporters.map((e) => (e === 'otlp' ? `otlp ${signal.protocol} ${safeUrl(signal.endpoint)}` : e)).join(' + ');
 }

@@ -1,4 +1,4 @@
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, loggingErrorHandler, type ErrorHandler, type ExportResult } from '@opentelemetry/core';
 import { shopDiag } from '../diag';
 import { ShutdownAbort } from './export-gate';
 
@@ -46,6 +46,7 @@ export class ExportDrops {
   /** A completed export: count it if it failed. */
   settled(signal: SignalName, result: ExportResult, count: number): void {
     if (result.code === ExportResultCode.SUCCESS) return;
+    if (result.error) exportErrors.add(result.error);
     this.drop(signal, result.error instanceof ShutdownAbort ? 'shutdown' : 'export_failed', count, result.error);
   }
 
@@ -53,4 +54,22 @@ export class ExportDrops {
   snapshot(): Record<string, number> {
     return Object.fromEntries(this.totals);
   }
+}
+
+/**
+ * The SDK's batch processors and metric reader hand every failed export to the global error
+ * handler, which prints it with its stack: one line per batch, for as long as the collector is
+ * down. Those failures are counted above and said once; here they go to the debug level. Every
+ * other error is printed as before.
+ */
+const exportErrors = new WeakSet<object>();
+const SDK_EXPORT_FAILURE = /^(PeriodicExportingMetricReader: metrics export|BatchLogRecordProcessor: log record export failed|BatchSpanProcessor: span export failed|Timeout$)/;
+
+export function quietExportFailures(): ErrorHandler {
+  const print = loggingErrorHandler();
+  return (e) => {
+    const exportFailure = (typeof e === 'object' && e !== null && exportErrors.has(e)) || SDK_EXPORT_FAILURE.test(String((e as Error | undefined)?.message ?? e));
+    if (exportFailure) shopDiag.debug('export failed (counted in shop_otel.export.dropped):', e);
+    else print(e);
+  };
 }

@@ -1,7 +1,7 @@
 import { TraceFlags, type Context } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
-import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { ExportDrops, SignalName } from './export-drops';
 
 /**
@@ -96,7 +96,7 @@ export class LedgerLogProcessor implements LogRecordProcessor {
     private readonly ledger: PendingLedger<ReadableLogRecord>,
   ) {}
 
-  onEmit(record: SdkLogRecord, context?: Context): void {
+  onEmit(record: ReadWriteLogRecord, context?: Context): void {
     if (this.ledger.admit(record as unknown as ReadableLogRecord)) this.next.onEmit(record, context);
   }
 
