@@ -243,7 +243,7 @@ function metricReaders(config: ShopOtelConfig, gate: ExportGate, drops: ExportDr
   return config.metrics.exporters.map(
     (name) =>
       new PeriodicExportingMetricReader({
-        exporter: new GatedMetricExporter(name === 'otlp' ? new LazyMetricExporter(config.metrics.protocol) : new ConsoleMetricExporter(), gate, drops),
+        exporter: name === 'otlp' ? new GatedMetricExporter(new LazyMetricExporter(config.metrics.protocol), gate, drops) : new GatedMetricExporter(new ConsoleMetricExporter(), gate),
         exportIntervalMillis: interval,
         exportTimeoutMillis: Math.min(30_000, interval),
       }),

@@ -68,7 +68,7 @@ const SDK_EXPORT_FAILURE = /^(PeriodicExportingMetricReader: metrics export|Batc
 export function quietExportFailures(): ErrorHandler {
   const print = loggingErrorHandler();
   return (e) => {
-    const exportFailure = (typeof e === 'object' && e !== null && exportErrors.has(e)) || SDK_EXPORT_FAILURE.test(String((e as Error | undefined)?.message ?? e));
+    const exportFailure = e instanceof ShutdownAbort || (typeof e === 'object' && e !== null && exportErrors.has(e)) || SDK_EXPORT_FAILURE.test(String((e as Error | undefined)?.message ?? e));
     if (exportFailure) shopDiag.debug('export failed (counted in shop_otel.export.dropped):', e);
     else print(e);
   };

@@ -1,6 +1,6 @@
-import type { ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { ExportGate } from './export-gate';
+import { ShutdownAbort, type ExportGate } from './export-gate';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { LogRecordImplInternals } from '../internal-types';
@@ -13,7 +13,20 @@ import type { PendingLedger } from './pending-ledger';
  * its completion tracked by the export gate (see export-gate.ts). Placed after batching, so the
  * cost falls on the export timer, not on the request path. Each completion settles the batch in
  * the exit ledger (pending-ledger.ts), which also counts what failed.
+ *
+ * With a ledger (the OTLP pipelines), the SDK is told at once that its batch is taken, and the
+ * real outcome stays ours (ledger, drop count, gate). Why: the SDK's batch processors and metric
+ * reader guard every export with a *referenced* timeout timer; while the collector is down, an
+ * export retrying for up to OTEL_EXPORTER_OTLP_TIMEOUT kept that timer — and with it the app —
+ * alive after the app had finished (no `beforeExit`, so no shutdown to give up the retries): a
+ * natural exit delayed by up to 10 s. What the early answer does not loosen: memory stays bounded
+ * by the ledger (queued + in flight ≤ the queue size), concurrency by the exporter's own limit,
+ * and forceFlush/shutdown still wait for the real sends (the batch processors await the
+ * exporter's forceFlush, which waits for every send in flight).
  */
+const TAKEN: ExportResult = { code: ExportResultCode.SUCCESS };
+const FAILED_AT_SHUTDOWN: ExportResult = { code: ExportResultCode.FAILED, error: new ShutdownAbort('export skipped: shutting down after the collector did not answer') };
+
 export class RedactingSpanExporter implements SpanExporter {
   constructor(
     private readonly inner: SpanExporter,
@@ -24,10 +37,18 @@ export class RedactingSpanExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     const ledger = this.ledger;
-    const done = this.gate.track(ledger ? (r) => (ledger.settle(spans, r), resultCallback(r)) : resultCallback);
-    if (!done) return;
+    if (!ledger) {
+      const done = this.gate.track(resultCallback);
+      if (!done) return;
+      this.redact(spans);
+      this.inner.export(spans, done);
+      return;
+    }
+    const done = this.gate.track((r) => ledger.settle(spans, r));
+    if (!done) return resultCallback(FAILED_AT_SHUTDOWN);
     this.redact(spans);
     this.inner.export(spans, done);
+    resultCallback(TAKEN);
   }
 
   /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
@@ -58,10 +79,18 @@ export class RedactingLogExporter implements LogRecordExporter {
 
   export(records: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
     const ledger = this.ledger;
-    const done = this.gate.track(ledger ? (r) => (ledger.settle(records, r), resultCallback(r)) : resultCallback);
-    if (!done) return;
+    if (!ledger) {
+      const done = this.gate.track(resultCallback);
+      if (!done) return;
+      this.redact(records);
+      this.inner.export(records, done);
+      return;
+    }
+    const done = this.gate.track((r) => ledger.settle(records, r));
+    if (!done) return resultCallback(FAILED_AT_SHUTDOWN);
     this.redact(records);
     this.inner.export(records, done);
+    resultCallback(TAKEN);
   }
 
   /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
@@ -101,9 +130,16 @@ export class GatedMetricExporter implements PushMetricExporter {
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
     const drops = this.drops;
+    if (!drops) {
+      const done = this.gate.track(resultCallback);
+      if (done) this.inner.export(metrics, done);
+      return;
+    }
     const count = () => metrics.scopeMetrics.reduce((n, s) => n + s.metrics.length, 0);
-    const done = this.gate.track(drops ? (r) => (drops.settled('metrics', r, count()), resultCallback(r)) : resultCallback);
-    if (done) this.inner.export(metrics, done);
+    const done = this.gate.track((r) => drops.settled('metrics', r, count()));
+    if (!done) return resultCallback(FAILED_AT_SHUTDOWN);
+    this.inner.export(metrics, done);
+    resultCallback(TAKEN);
   }
 
   forceFlush(): Promise<void> {
