@@ -7,7 +7,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedRate } from './lib/load.mjs';
 import { rssMb, machine } from './lib/proc.mjs';
+import path from 'node:path';
 import { prepareTable, slopePerMinute, startBenchApp, startCountingReceiver } from './lib/harness.mjs';
+import { ROOT } from './variants.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -18,13 +20,21 @@ const QUICK = argv.includes('--quick');
 const SECONDS = opt('--seconds', QUICK ? 60 : 600);
 const RATE = opt('--rate', 100);
 const WARM_S = Math.min(60, SECONDS / 6);
+const floors = (samples, windowS) => {
+  const by = new Map();
+  for (const [t, v] of samples) {
+    const k = Math.floor(t / windowS);
+    if (!by.has(k) || v < by.get(k)[1]) by.set(k, [t, v]);
+  }
+  return [...by.values()];
+};
 const log = (...a) => process.stderr.write(`soak: ${a.join(' ')}\n`);
 
 const tag = `soak${process.pid}`;
 const table = `soak_orders_${process.pid}`;
 const db = await prepareTable(table);
 const receiver = await startCountingReceiver();
-const app = await startBenchApp({ endpoint: receiver.url, table, tag, env: { OTEL_METRIC_EXPORT_INTERVAL: '10000' } });
+const app = await startBenchApp({ endpoint: receiver.url, table, tag, env: { OTEL_METRIC_EXPORT_INTERVAL: '10000' }, preload: [path.join(ROOT, 'bench/lib/heap-probe.cjs')] });
 try {
   log(`${SECONDS} s at ${RATE} req/s against ${app.base}`);
   const samples = [];
@@ -62,6 +72,11 @@ try {
     rssEndMb: steady.at(-1)?.[1],
     rssMaxMb: Math.max(...samples.map(([, v]) => v)),
     rssSlopeMbPerMin: slopePerMinute(steady),
+    heapStartMb: app.heap.find(([t]) => t >= WARM_S)?.[1],
+    heapEndMb: app.heap.at(-1)?.[1],
+    heapSlopeMbPerMin: slopePerMinute(app.heap.filter(([t]) => t >= WARM_S)),
+    // The floor of each minute (≈ what survives a GC): the leak signal, without the GC's sawtooth.
+    heapFloorSlopeMbPerMin: slopePerMinute(floors(app.heap.filter(([t]) => t >= WARM_S), 60)),
     appSide: { 'order created': posts, 'order looked up': gets },
     receiverSide: { 'order created': counts.logBodies['order created'] ?? 0, 'order looked up': counts.logBodies['order looked up'] ?? 0 },
     spans: counts.spans,
@@ -71,7 +86,7 @@ try {
   const lost = load.errors === 0 ? posts + gets - result.receiverSide['order created'] - result.receiverSide['order looked up'] : NaN;
   result.recordsLost = lost;
   console.log(JSON.stringify(result));
-  log(`errors ${load.errors}; p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms; RSS ${result.rssStartMb?.toFixed(1)} → ${result.rssEndMb?.toFixed(1)} MB (max ${result.rssMaxMb.toFixed(1)}), slope ${result.rssSlopeMbPerMin.toFixed(3)} MB/min after ${WARM_S} s warm-up`);
+  log(`errors ${load.errors}; p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms; RSS ${result.rssStartMb?.toFixed(1)} → ${result.rssEndMb?.toFixed(1)} MB (max ${result.rssMaxMb.toFixed(1)}), slope ${result.rssSlopeMbPerMin.toFixed(3)} MB/min after ${WARM_S} s warm-up; heap in use ${result.heapStartMb?.toFixed(1)} → ${result.heapEndMb?.toFixed(1)} MB, slope ${result.heapSlopeMbPerMin.toFixed(3)} MB/min (per-minute floor: ${result.heapFloorSlopeMbPerMin.toFixed(3)} MB/min)`);
   log(`records: app ${posts} + ${gets}, receiver ${result.receiverSide['order created']} + ${result.receiverSide['order looked up']}; lost ${lost}; spans ${counts.spans}; exit ${JSON.stringify(exit)}`);
   if (lost !== 0 || !alive) process.exitCode = 1;
 } finally {

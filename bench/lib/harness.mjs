@@ -62,7 +62,7 @@ export async function startCountingReceiver() {
 }
 
 /** The bench app under `node --require shop-otel/register`, listening on an ephemeral port. */
-export async function startBenchApp({ endpoint, table, tag, env = {} }) {
+export async function startBenchApp({ endpoint, table, tag, env = {}, preload = [] }) {
   const fullEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -76,12 +76,19 @@ export async function startBenchApp({ endpoint, table, tag, env = {} }) {
     QUEUE: `bench.${tag}.orders`,
     ...env,
   };
-  const proc = spawn(process.execPath, ['--require', 'shop-otel/register', path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  const flags = preload.flatMap((p) => ['--require', p]);
+  const proc = spawn(process.execPath, [...flags, '--require', 'shop-otel/register', path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr = [];
+  const heap = [];
   let port;
   proc.stderr.on('data', (d) => {
     for (const line of String(d).split('\n')) {
       if (!line) continue;
+      const h = /^heap-probe (\d+)/.exec(line);
+      if (h) {
+        heap.push([(Date.now() - t0) / 1000, Number(h[1]) / 1024 / 1024]);
+        continue;
+      }
       stderr.push(line);
       if (stderr.length > 500) stderr.shift();
       const m = /bench-app listening on (\d+)/.exec(line);
@@ -99,6 +106,8 @@ export async function startBenchApp({ endpoint, table, tag, env = {} }) {
     proc,
     base,
     stderr,
+    /** [seconds since start, MB] from bench/lib/heap-probe.cjs, when preloaded. */
+    heap,
     async stop() {
       const exited = new Promise((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve() : proc.once('exit', resolve)));
       proc.kill('SIGTERM');
