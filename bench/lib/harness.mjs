@@ -56,7 +56,14 @@ export async function startCountingReceiver() {
   return {
     url,
     proc,
-    counts: async () => JSON.parse((await request(url, 'GET', '/counts')).body),
+    counts: async () => {
+      for (let i = 0; ; i++) {
+        const r = await request(url, 'GET', '/counts');
+        if (r.status === 200) return JSON.parse(r.body);
+        if (i === 5) throw new Error(`receiver: no counts (status ${r.status}, exit code ${proc.exitCode}, signal ${proc.signalCode})`);
+        await sleep(1000);
+      }
+    },
     stop: () => proc.kill('SIGTERM'),
   };
 }

@@ -5,15 +5,30 @@
  * (or 100 ms) still fits before the deadline; a refused connection is final. It loads nothing of
  * the SDK but the OTLP configuration resolver and our transport, and writes nothing anywhere.
  */
+import { Agent } from 'node:http';
 import { workerData } from 'node:worker_threads';
 import type { OtlpProtocol } from '../config';
-import { otlpHttpOptions, type OtlpSignal } from './otlp-options';
+import type { OtlpNodeHttpConfiguration } from '../internal-types';
+import type { ResolvedOtlp } from './exporters';
+import type { OtlpSignal } from './otlp-options';
 import { createSingleAttemptTransport, unreachable } from './otlp-transport';
 
 export interface ExitFlushJob {
   flag: SharedArrayBuffer;
   deadline: number;
-  bodies: Array<{ signal: OtlpSignal; protocol: OtlpProtocol; body: Uint8Array }>;
+  bodies: Array<{ signal: OtlpSignal; protocol: OtlpProtocol; body: Uint8Array; resolved?: ResolvedOtlp }>;
+}
+
+/** The exporter's own configuration when the main thread had it resolved; else resolve it here. */
+function options(job: ExitFlushJob['bodies'][number]): OtlpNodeHttpConfiguration {
+  const r = job.resolved;
+  if (r?.headers) {
+    const headers = r.headers;
+    return { url: r.url, compression: r.compression, userAgent: r.userAgent, headers: async () => headers, agentFactory: () => new Agent(), timeoutMillis: 10_000, concurrencyLimit: 1 };
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { otlpHttpOptions } = require('./otlp-options') as typeof import('./otlp-options');
+  return otlpHttpOptions(job.signal, job.protocol);
 }
 
 const { flag, deadline, bodies } = workerData as ExitFlushJob;
@@ -25,7 +40,7 @@ function finish(code: number): void {
 }
 
 async function send(job: ExitFlushJob['bodies'][number]): Promise<boolean> {
-  const transport = createSingleAttemptTransport(otlpHttpOptions(job.signal, job.protocol));
+  const transport = createSingleAttemptTransport(options(job));
   try {
     let r = await transport.send(job.body, deadline - Date.now());
     if (r.status === 'retryable' && !unreachable(r.error)) {

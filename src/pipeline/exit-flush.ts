@@ -71,14 +71,14 @@ export class ExitFlusher {
       if (items.length === 0) continue;
       part.redact(items);
       const body = exporters().serializeSpans(part.protocol, items);
-      if (body) bodies.push({ signal: part.signal, protocol: part.protocol, body });
+      if (body) bodies.push({ signal: part.signal, protocol: part.protocol, body, resolved: exporters().resolvedOtlp(part.signal) });
     }
     for (const part of this.logs) {
       const items = part.ledger.take();
       if (items.length === 0) continue;
       part.redact(items);
       const body = exporters().serializeLogs(part.protocol, items);
-      if (body) bodies.push({ signal: part.signal, protocol: part.protocol, body });
+      if (body) bodies.push({ signal: part.signal, protocol: part.protocol, body, resolved: exporters().resolvedOtlp(part.signal) });
     }
     return bodies;
   }
