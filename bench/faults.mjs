@@ -7,9 +7,10 @@
 // loopback. Between windows it is healthy for a few seconds, so each window starts drained.
 // Usage: node bench/faults.mjs [--quick] [--rounds N] [--rate R] [--seconds S]
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedRate } from './lib/load.mjs';
-import { rssMb, machine } from './lib/proc.mjs';
+import { cpuMs, rssMb, machine } from './lib/proc.mjs';
 import { prepareTable, startBenchApp } from './lib/harness.mjs';
 
 const argv = process.argv.slice(2);
@@ -89,11 +90,15 @@ try {
     const order = CONDITIONS.map((_, i) => CONDITIONS[(i + round) % CONDITIONS.length]);
     for (const c of order) {
       await enter(c);
+      const cpu0 = cpuMs(app.proc.pid);
       const r = await fixedRate(app.base, RATE, RATE * SECONDS, 32);
+      // The app's CPU per request over the window (the fault's own cost, less exposed than
+      // latency to what else runs on the machine).
+      const cpuPerReq = (cpuMs(app.proc.pid) - cpu0) / (RATE * SECONDS);
       const rss = rssMb(app.proc.pid);
       await leave();
-      results[c].push({ ...r, rss });
-      log(`round ${round + 1} ${c.padEnd(8)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}  RSS ${rss.toFixed(1)} MB`);
+      results[c].push({ ...r, rss, cpuPerReq });
+      log(`round ${round + 1} ${c.padEnd(8)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  CPU ${cpuPerReq.toFixed(3)} ms/req  errors ${r.errors}  RSS ${rss.toFixed(1)} MB`);
       await sleep(SETTLE_MS);
     }
   }
@@ -107,12 +112,15 @@ const median = (xs) => {
   const v = [...xs].sort((a, b) => a - b);
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 };
-const base = { p50: median(results.healthy.map((r) => r.p50)), p99: median(results.healthy.map((r) => r.p99)) };
+const base = { p50: median(results.healthy.map((r) => r.p50)), p99: median(results.healthy.map((r) => r.p99)), cpu: median(results.healthy.map((r) => r.cpuPerReq)) };
 const summary = CONDITIONS.map((c) => {
   const p50 = median(results[c].map((r) => r.p50));
   const p99 = median(results[c].map((r) => r.p99));
-  return { condition: c, p50, p99, p50Ratio: p50 / base.p50, p99Ratio: p99 / base.p99, errors: results[c].reduce((n, r) => n + r.errors, 0), rssMaxMb: Math.max(...results[c].map((r) => r.rss)) };
+  const cpu = median(results[c].map((r) => r.cpuPerReq));
+  return { condition: c, p50, p99, cpuPerReq: cpu, cpuRatio: cpu / base.cpu, p50Ratio: p50 / base.p50, p99Ratio: p99 / base.p99, errors: results[c].reduce((n, r) => n + r.errors, 0), rssMaxMb: Math.max(...results[c].map((r) => r.rss)) };
 });
 console.log(JSON.stringify({ machine: machine(), rounds: ROUNDS, rate: RATE, seconds: SECONDS, collectorRequests: seen, summary, results }));
-console.error('\n| collector | p50 ms | p99 ms | p99 / healthy | errors | max RSS MB |\n|---|---|---|---|---|---|');
-for (const s of summary) console.error(`| ${s.condition} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.p99Ratio.toFixed(3)} | ${s.errors} | ${s.rssMaxMb.toFixed(1)} |`);
+const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+console.error(`\nload average at the end: ${load}`);
+console.error('\n| collector | p50 ms | p99 ms | p99 / healthy | CPU ms/request | CPU / healthy | errors | max RSS MB |\n|---|---|---|---|---|---|---|---|');
+for (const s of summary) console.error(`| ${s.condition} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.p99Ratio.toFixed(3)} | ${s.cpuPerReq.toFixed(3)} | ${s.cpuRatio.toFixed(3)} | ${s.errors} | ${s.rssMaxMb.toFixed(1)} |`);
