@@ -77,6 +77,7 @@ try {
     heapSlopeMbPerMin: slopePerMinute(app.heap.filter(([t]) => t >= WARM_S)),
     // The floor of each minute (≈ what survives a GC): the leak signal, without the GC's sawtooth.
     heapFloorSlopeMbPerMin: slopePerMinute(floors(app.heap.filter(([t]) => t >= WARM_S), 60)),
+    heap: app.heap,
     appSide: { 'order created': posts, 'order looked up': gets },
     receiverSide: { 'order created': counts.logBodies['order created'] ?? 0, 'order looked up': counts.logBodies['order looked up'] ?? 0 },
     spans: counts.spans,

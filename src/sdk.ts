@@ -95,7 +95,7 @@ function build(config: ShopOtelConfig): ShopOtel {
   const resource = buildResource(config);
   const redactor = new Redactor(config.redaction.enabled, config.redaction.extraPatterns);
   const gate = new ExportGate();
-  const exit: Exit = { drops: new ExportDrops(), spans: [], logs: [] };
+  const exit: Exit = { drops: new ExportDrops(), spans: [], logs: [], exporters: [] };
   setGlobalErrorHandler(quietExportFailures());
   setActiveSettings(config.businessIds);
 
@@ -157,6 +157,7 @@ function build(config: ShopOtelConfig): ShopOtel {
     hookedModules: hookedModules(instrumentations),
     forceFlush: async () => {
       await Promise.allSettled(providers.map((p) => p.forceFlush()));
+      await Promise.allSettled(exit.exporters.map((e) => e.forceFlush()));
     },
     shutdown: () =>
       (stopped ??= (async () => {
@@ -192,6 +193,8 @@ interface Exit {
   drops: ExportDrops;
   spans: Array<ExitPart<ReadableSpan>>;
   logs: Array<ExitPart<ReadableLogRecord>>;
+  /** The OTLP exporters: a flush waits for their sends (the span processor hands a batch over and does not wait). */
+  exporters: Array<{ forceFlush(): Promise<void> }>;
 }
 
 function spanProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate, exit: Exit): SpanProcessor[] {
@@ -201,6 +204,7 @@ function spanProcessors(config: ShopOtelConfig, redactor: Redactor, gate: Export
       const ledger = new PendingLedger<ReadableSpan>('traces', config.traces.batch.maxQueueSize, exit.drops);
       const exporter = new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate, ledger);
       exit.spans.push({ signal: 'TRACES', protocol: config.traces.protocol, ledger, redact: (s) => exporter.redact(s) });
+      exit.exporters.push(exporter);
       out.push(new LedgerSpanProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), ledger));
     } else out.push(new SimpleSpanProcessor({ exporter: new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate) }));
   }
