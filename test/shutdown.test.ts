@@ -67,6 +67,17 @@ describe('shutdown without loss', () => {
     expect(receiver.spans.filter((s) => s.resource['service.name'] === service && s.kind === 2)).toHaveLength(1);
   });
 
+  it('--require, CommonJS: process.exit(2) never returns either, and what was logged before arrives', async () => {
+    const service = uniqueName('exit-returns-cjs');
+    const env = { ...otelEnv(receiver.url, service), OTEL_BLRP_SCHEDULE_DELAY: '30000', OTEL_BSP_SCHEDULE_DELAY: '30000', EXIT_MODE: 'exit', EXIT_CODE: '2', BURST: '300' };
+    const app = runFixture('exit-paths.cjs', { env, register: 'require' });
+    const exit = await app.exited;
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 2, signal: null });
+    expect(app.stdout).toContain('ready');
+    expect(app.stdout.join('\n')).not.toContain('after exit');
+    expect(new Set(burst(service).map((l) => l.attributes.seq)).size).toBe(300);
+  });
+
   it('an uncaught exception: the crash is the same (stderr, status 1), and the last batch arrives', async () => {
     const service = uniqueName('exit-crash');
     const env = { ...otelEnv(receiver.url, service), OTEL_BLRP_SCHEDULE_DELAY: '30000', OTEL_BSP_SCHEDULE_DELAY: '30000', EXIT_MODE: 'throw', BURST: '300' };

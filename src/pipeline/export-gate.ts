@@ -4,14 +4,14 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
  * Every export's completion passes through here, so that shutdown can end the ones a dead or
  * slow collector holds.
  *
- * The SDK's batch processors and metric reader guard each export with a *referenced* timeout
- * timer (30 s by default): with a collector that does not answer, that timer alone keeps an app
- * that has finished its work alive. When the shutdown bound passes, `abortAll` completes every
- * pending export as failed, which clears those timers; from then on the gate is closed and new
- * exports fail at once. A flush that is not the final one (SIGTERM with the app's own handler,
- * which may keep the app running) only abandons what is pending (`abortPending`): the gate
- * stays open, and the next batch is exported as usual. The transport's own sockets and retries are unref'd
- * (otlp-transport.ts), so what they still do in the background holds nothing open.
+ * The SDK is answered at once (redacting-exporters.ts); the real completion — the ledger's
+ * settlement and the drop count — is tracked here. When the shutdown bound passes, `abortAll`
+ * completes every pending export as failed and releases every flush waiting on them; from then
+ * on the gate is closed and new exports fail at once. A flush that is not the final one (SIGTERM
+ * with the app's own handler, which may keep the app running) only abandons what is pending
+ * (`abortPending`): the gate stays open, and the next batch is exported as usual. The
+ * transport's own sockets and retries are unref'd (otlp-transport.ts), so what they still do in
+ * the background holds nothing open.
  */
 /** The error an export completes with when shutdown abandons it (counted as reason `shutdown`). */
 export class ShutdownAbort extends Error {}
