@@ -1,6 +1,7 @@
 import { DiagLogLevel } from '@opentelemetry/api';
 import { DEFAULT_CUSTOMER_ID_FIELDS, DEFAULT_ORDER_ID_FIELDS } from './attributes';
 import { shopDiag } from './diag';
+import { validListEntry } from './business-ids/trust';
 import { COMPONENTS, levelFromName, type Level } from './policy/schema';
 
 /**
@@ -16,6 +17,28 @@ export const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export type OtlpProtocol = (typeof PROTOCOLS)[number];
 
 export type Signal = 'traces' | 'metrics' | 'logs';
+
+export const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+
+/** OTEL_TRACES_SAMPLER / _ARG, resolved here so that the policy's events can be made independent of it (see sdk.ts). */
+export interface SamplerConfig {
+  name: SamplerName;
+  /** The ratio of the traceidratio samplers (OTEL_TRACES_SAMPLER_ARG, 0..1, default 1). */
+  ratio: number;
+}
+
+/** Longest attribute values and log bodies exported (characters); longer ones are cut. */
+export interface LimitsConfig {
+  /** OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, else OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, else 8192. */
+  spanAttributeValueLength: number;
+  /** OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT, else OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, else 8192. */
+  logAttributeValueLength: number;
+  /** Log bodies: four times the log attribute limit. */
+  logBodyLength: number;
+}
+
+export const DEFAULT_ATTRIBUTE_VALUE_LENGTH = 8192;
 export type ExporterName = 'otlp' | 'console' | 'none';
 
 export interface SignalConfig {
@@ -37,13 +60,16 @@ export interface BatchConfig {
 export interface ShopOtelConfig {
   disabled: boolean;
   serviceName: string;
+  /** OTEL_RESOURCE_ATTRIBUTES, decoded; a malformed pair is dropped (with a warning), never the rest. */
+  resourceAttributes: Record<string, string>;
   /** The user's logging-policy component this service is (SHOP_OTEL_COMPONENT), if named. */
   component: string | undefined;
   logLevel: DiagLogLevel;
   /** Explicit OTEL_LOG_LEVEL for the SDK's own diagnostics; undefined keeps them at WARN. */
   sdkLogLevel: DiagLogLevel;
   instrumentations: InstrumentationName[];
-  traces: SignalConfig;
+  traces: SignalConfig & { sampler: SamplerConfig };
+  limits: LimitsConfig;
   metrics: SignalConfig & { intervalMs: number };
   logs: SignalConfig & { batch: BatchConfig };
   /** Upper bound for flushing at shutdown (SHOP_OTEL_SHUTDOWN_TIMEOUT_MS). */
@@ -52,6 +78,13 @@ export interface ShopOtelConfig {
     orderFields: string[];
     customerFields: string[];
     maxLength: number;
+    /**
+     * Who may send this service business IDs and baggage (SHOP_OTEL_TRUSTED_PEERS): `amqp`,
+     * `loopback`, `private`, IPs, CIDRs, `all`, `none`. Default `amqp`: an HTTP edge ignores them.
+     */
+    trustedPeers: string[];
+    /** Hosts besides internal ones that are sent baggage (SHOP_OTEL_BAGGAGE_HOSTS). */
+    baggageHosts: string[];
   };
   redaction: {
     enabled: boolean;
@@ -88,7 +121,8 @@ export interface PolicyConfig {
   };
 }
 
-export type ShopOtelOptions = Partial<Omit<ShopOtelConfig, 'traces' | 'metrics' | 'logs' | 'businessIds' | 'redaction' | 'pg' | 'policy'>> & {
+export type ShopOtelOptions = Partial<Omit<ShopOtelConfig, 'traces' | 'metrics' | 'logs' | 'businessIds' | 'redaction' | 'pg' | 'policy' | 'limits'>> & {
+  limits?: Partial<LimitsConfig>;
   policy?: Partial<PolicyConfig>;
   businessIds?: Partial<ShopOtelConfig['businessIds']>;
   redaction?: Partial<ShopOtelConfig['redaction']>;
@@ -256,12 +290,16 @@ function policy(env: Env, comp: string | undefined): PolicyConfig {
     if (db && c) dbComponents[db] = c;
     else shopDiag.warn(`SHOP_OTEL_DB_COMPONENTS: ${JSON.stringify(pair)} is not database:component; ignored.`);
   }
-  let signal: NodeJS.Signals | undefined = 'SIGUSR2';
+  // No signal by default: SIGUSR2 is how nodemon restarts its child (a listener of ours would
+  // keep the process alive through it), SIGUSR1 starts Node's inspector, SIGHUP means reload or
+  // hang-up, SIGWINCH arrives on every terminal resize. A service opts in by naming one.
+  let signal: NodeJS.Signals | undefined;
   const rawSignal = str(env, 'SHOP_OTEL_DEBUG_SIGNAL');
   if (rawSignal !== undefined) {
-    if (rawSignal.toLowerCase() === 'none') signal = undefined;
-    else if (/^SIG(USR1|USR2|HUP|WINCH|PWR)$/.test(rawSignal)) signal = rawSignal as NodeJS.Signals;
-    else shopDiag.warn(`SHOP_OTEL_DEBUG_SIGNAL=${JSON.stringify(rawSignal)} is not one of SIGUSR2, SIGUSR1, SIGHUP, SIGWINCH, none; using SIGUSR2.`);
+    const upper = rawSignal.toUpperCase();
+    if (upper === 'NONE') signal = undefined;
+    else if (/^SIG(USR1|USR2|HUP|WINCH|PWR)$/.test(upper)) signal = upper as NodeJS.Signals;
+    else shopDiag.warn(`SHOP_OTEL_DEBUG_SIGNAL=${JSON.stringify(rawSignal)} is not one of SIGUSR2, SIGUSR1, SIGHUP, SIGWINCH, SIGPWR, none; using none.`);
   }
   const secret = str(env, 'SHOP_OTEL_DEBUG_SECRET');
   if (secret !== undefined && secret.length < 16) shopDiag.warn('SHOP_OTEL_DEBUG_SECRET is shorter than 16 characters; per-request DEBUG markers are refused until it is longer.');
@@ -282,26 +320,93 @@ function policy(env: Env, comp: string | undefined): PolicyConfig {
   };
 }
 
-function serviceName(env: Env): string {
+function serviceName(env: Env, resourceAttributes: Record<string, string>): string {
   const explicit = str(env, 'OTEL_SERVICE_NAME');
   if (explicit) return explicit;
-  const fromAttrs = /(?:^|,)\s*service\.name\s*=\s*([^,]+)/.exec(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
-  if (fromAttrs) return decodeURIComponent(fromAttrs[1].trim());
-  return 'unknown_service:node';
+  return resourceAttributes['service.name'] || 'unknown_service:node';
+}
+
+/**
+ * OTEL_RESOURCE_ATTRIBUTES, pair by pair. The SDK's own env detector throws the whole value away
+ * on one bad pair, and a stray `%` made decodeURIComponent throw here and telemetry start
+ * without any: a bad pair is now dropped with a warning, the others kept.
+ */
+function resourceAttributes(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  const raw = env.OTEL_RESOURCE_ATTRIBUTES;
+  if (raw === undefined || raw.trim() === '') return out;
+  for (const pair of raw.split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    let key: string | undefined;
+    let value: string | undefined;
+    if (eq > 0 && pair.indexOf('=', eq + 1) < 0) {
+      try {
+        key = decodeURIComponent(pair.slice(0, eq).trim());
+        value = decodeURIComponent(pair.slice(eq + 1).trim());
+      } catch {
+        key = undefined;
+      }
+    }
+    if (key === undefined || value === undefined || key === '' || key.length > 255 || value.length > 255) {
+      shopDiag.warn(`OTEL_RESOURCE_ATTRIBUTES: ${JSON.stringify(pair.length > 80 ? `${pair.slice(0, 80)}…` : pair)} is not key=value (percent-encoded, at most 255 characters each); that pair is dropped, the others kept.`);
+      continue;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function sampler(env: Env): SamplerConfig {
+  const raw = str(env, 'OTEL_TRACES_SAMPLER');
+  let name: SamplerName = 'parentbased_always_on';
+  if (raw !== undefined) {
+    if ((SAMPLERS as readonly string[]).includes(raw.toLowerCase())) name = raw.toLowerCase() as SamplerName;
+    else shopDiag.warn(`OTEL_TRACES_SAMPLER value ${JSON.stringify(raw)} invalid (one of ${SAMPLERS.join(', ')}); using parentbased_always_on.`);
+  }
+  let ratio = 1;
+  const rawArg = str(env, 'OTEL_TRACES_SAMPLER_ARG');
+  if (name.endsWith('traceidratio') && rawArg !== undefined) {
+    const n = Number(rawArg);
+    if (Number.isFinite(n) && n >= 0 && n <= 1) ratio = n;
+    else shopDiag.warn(`OTEL_TRACES_SAMPLER_ARG=${JSON.stringify(rawArg)} is not a ratio from 0 to 1; using 1.`);
+  }
+  return { name, ratio };
+}
+
+function limits(env: Env): LimitsConfig {
+  const general = int(env, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', DEFAULT_ATTRIBUTE_VALUE_LENGTH, 1, 100_000_000);
+  const span = int(env, 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', general, 1, 100_000_000);
+  const log = int(env, 'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', general, 1, 100_000_000);
+  return { spanAttributeValueLength: span, logAttributeValueLength: log, logBodyLength: Math.min(400_000_000, log * 4) };
+}
+
+function hostList(env: Env, key: string, hosts: boolean, dflt: string[]): string[] {
+  const entries = list(env, key);
+  if (entries === undefined) return dflt;
+  const out: string[] = [];
+  for (const e of entries) {
+    if (validListEntry(e, hosts)) out.push(e.toLowerCase());
+    else shopDiag.warn(`${key}: ${JSON.stringify(e)} is not ${hosts ? 'a host name, .domain, IP address, CIDR range or *' : 'amqp, loopback, private, all, none, an IP address or a CIDR range'}; ignored.`);
+  }
+  return out;
 }
 
 export function resolveConfig(options: ShopOtelOptions = {}, env: Env = process.env): ShopOtelConfig {
   const levels = logLevel(env);
+  const resource = resourceAttributes(env);
   const extraOrder = list(env, 'SHOP_OTEL_ORDER_ID_FIELDS') ?? [];
   const extraCustomer = list(env, 'SHOP_OTEL_CUSTOMER_ID_FIELDS') ?? [];
   const fromEnv: ShopOtelConfig = {
     disabled: bool(env, 'OTEL_SDK_DISABLED', false),
-    serviceName: serviceName(env),
+    serviceName: serviceName(env, resource),
+    resourceAttributes: resource,
     component: component(env),
     logLevel: levels.own,
     sdkLogLevel: levels.sdk,
     instrumentations: instrumentations(env),
-    traces: signalConfig(env, 'traces'),
+    traces: { ...signalConfig(env, 'traces'), sampler: sampler(env) },
+    limits: limits(env),
     metrics: { ...signalConfig(env, 'metrics'), intervalMs: int(env, 'OTEL_METRIC_EXPORT_INTERVAL', 60_000, 100, 86_400_000) },
     logs: { ...signalConfig(env, 'logs'), batch: blrp(env) },
     shutdownTimeoutMs: int(env, 'SHOP_OTEL_SHUTDOWN_TIMEOUT_MS', 3_000, 0, 60_000),
@@ -309,6 +414,8 @@ export function resolveConfig(options: ShopOtelOptions = {}, env: Env = process.
       orderFields: [...new Set([...DEFAULT_ORDER_ID_FIELDS, ...extraOrder])],
       customerFields: [...new Set([...DEFAULT_CUSTOMER_ID_FIELDS, ...extraCustomer])],
       maxLength: int(env, 'SHOP_OTEL_ID_MAX_LENGTH', 64, 1, 256),
+      trustedPeers: hostList(env, 'SHOP_OTEL_TRUSTED_PEERS', false, ['amqp']),
+      baggageHosts: hostList(env, 'SHOP_OTEL_BAGGAGE_HOSTS', true, []),
     },
     redaction: {
       enabled: bool(env, 'SHOP_OTEL_REDACT', true),
@@ -322,6 +429,7 @@ export function resolveConfig(options: ShopOtelOptions = {}, env: Env = process.
     ...fromEnv,
     ...stripUndefined(options),
     businessIds: { ...fromEnv.businessIds, ...stripUndefined(options.businessIds ?? {}) },
+    limits: { ...fromEnv.limits, ...stripUndefined(options.limits ?? {}) },
     redaction: { ...fromEnv.redaction, ...stripUndefined(options.redaction ?? {}) },
     pg: { ...fromEnv.pg, ...stripUndefined(options.pg ?? {}) },
     policy: { ...fromEnv.policy, ...stripUndefined(options.policy ?? {}) },

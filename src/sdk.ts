@@ -3,7 +3,7 @@ import { logs } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { detectResources, hostDetector, processDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -12,7 +12,7 @@ import { BusinessIdLogProcessor } from './business-ids/log-processor';
 import { BusinessIdPropagator } from './business-ids/propagator';
 import { SafePropagator } from './business-ids/safe-propagator';
 import { BusinessIdSpanProcessor } from './business-ids/span-processor';
-import { resolveConfig, type ShopOtelConfig, type ShopOtelOptions } from './config';
+import { resolveConfig, type ShopOtelConfig, type ShopOtelOptions, type SignalConfig } from './config';
 import { installSdkDiag, setShopDiagLevel, shopDiag } from './diag';
 import { createInstrumentations } from './instrumentations';
 import { LazyLogExporter, LazyMetricExporter, LazySpanExporter } from './pipeline/lazy-exporters';
@@ -25,6 +25,7 @@ import { VERSION } from './version';
 import { configureDebugControl, type DebugControl } from './policy/debug-control';
 import { PolicyLogProcessor } from './policy/log-policy';
 import { PolicySpanProcessor } from './policy/span-rules';
+import { configuredSampler, RecordEverythingSampler } from './policy/sampling';
 
 export interface ShopOtel {
   readonly config: ShopOtelConfig;
@@ -68,14 +69,17 @@ export function start(options?: ShopOtelOptions): ShopOtel | undefined {
 }
 
 function build(config: ShopOtelConfig): ShopOtel {
-  const resource = buildResource(config);
-  const redactor = new Redactor(config.redaction.enabled, config.redaction.extraPatterns);
+  const redactor = new Redactor(config.redaction.enabled, config.redaction.extraPatterns, {
+    maxValueLength: Math.max(config.limits.spanAttributeValueLength, config.limits.logAttributeValueLength),
+    maxBodyLength: config.limits.logBodyLength,
+  });
+  const resource = buildResource(config, redactor);
   const gate = new ExportGate();
   setActiveSettings(config.businessIds);
 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const propagator: TextMapPropagator = new SafePropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new BusinessIdPropagator(config.businessIds)] }),
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new BusinessIdPropagator(config.businessIds, config.businessIds.baggageHosts)] }),
   );
   propagation.setGlobalPropagator(propagator);
 
@@ -84,12 +88,16 @@ function build(config: ShopOtelConfig): ShopOtel {
 
   const tracerProvider = new BasicTracerProvider({
     resource,
-    spanProcessors: [new PolicySpanProcessor(config.component, config.policy), ...spanProcessors(config, redactor, gate)],
+    // The policy sees every span, sampled or not; only sampled ones are exported (policy/sampling.ts).
+    sampler: new RecordEverythingSampler(configuredSampler(config.traces.sampler)),
+    spanLimits: { attributeValueLengthLimit: config.limits.spanAttributeValueLength },
+    spanProcessors: [new PolicySpanProcessor(config.component, config.policy), spanProcessor(config, redactor, gate)],
   });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const loggerProvider = new LoggerProvider({
     resource,
+    logRecordLimits: { attributeValueLengthLimit: config.limits.logAttributeValueLength },
     processors: [new BusinessIdLogProcessor(config.component, config.businessIds), new PolicyLogProcessor(logProcessors(config, redactor, gate), config.policy.minLevel, () => debug)],
   });
   logs.setGlobalLoggerProvider(loggerProvider);
@@ -126,24 +134,37 @@ function build(config: ShopOtelConfig): ShopOtel {
   return sdk;
 }
 
-function buildResource(config: ShopOtelConfig): Resource {
+/**
+ * The resource: process and host, then OTEL_RESOURCE_ATTRIBUTES (parsed pair by pair in
+ * config.ts, in place of the SDK's env detector, which drops the whole variable for one bad
+ * pair), then ours. Redacted once, here: `process.command_args` carries whatever the app was
+ * started with (`--db postgres://user:secret@…`), and resource attributes reach the wire with
+ * every batch.
+ */
+function buildResource(config: ShopOtelConfig, redactor: Redactor): Resource {
   const ours: Record<string, string> = {
+    ...config.resourceAttributes,
     'service.name': config.serviceName,
     'telemetry.distro.name': 'shop-otel',
     'telemetry.distro.version': VERSION,
   };
   if (config.component !== undefined) ours[ATTR_COMPONENT] = config.component;
-  return detectResources({ detectors: [processDetector, hostDetector, envDetector] }).merge(resourceFromAttributes(ours));
+  const detected = detectResources({ detectors: [processDetector, hostDetector] }).merge(resourceFromAttributes(ours));
+  const redacted: Record<string, unknown> = {};
+  for (const [key, value] of detected.getRawAttributes()) {
+    redacted[key] = value instanceof Promise ? value.then((v) => redactor.redactValue(key, v)) : redactor.redactValue(key, value);
+  }
+  return resourceFromAttributes(redacted as Parameters<typeof resourceFromAttributes>[0]);
 }
 
-function spanProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): SpanProcessor[] {
+function spanProcessor(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): SpanProcessor {
   const out: SpanProcessor[] = [];
   for (const name of config.traces.exporters) {
     if (name === 'otlp') out.push(new BatchSpanProcessor(new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate)));
     else out.push(new SimpleSpanProcessor(new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate)));
   }
-  // IDs are stamped before any exporter sees a span: the wrapper hands each span on exactly once.
-  return out.map((p) => new BusinessIdSpanProcessor(p));
+  // IDs are stamped before any exporter sees a span: one wrapper hands each span to every exporter exactly once.
+  return new BusinessIdSpanProcessor(out);
 }
 
 /** A forged or expired per-request debug marker is counted here (a metric); PolicySpanProcessor reports it on the request's trace. */
@@ -173,7 +194,7 @@ function metricReaders(config: ShopOtelConfig, gate: ExportGate): MetricReader[]
   );
 }
 
-function describe(signal: ShopOtelConfig['traces']): string {
+function describe(signal: SignalConfig): string {
   if (signal.exporters.length === 0) return 'none';
   return signal.exporters.map((e) => (e === 'otlp' ? `otlp ${signal.protocol} ${safeUrl(signal.endpoint)}` : e)).join(' + ');
 }

@@ -18,7 +18,10 @@ describe('configuration: resolved once, bad values get one warning and the defau
     expect(c.disabled).toBe(false);
     expect(c.serviceName).toBe('unknown_service:node');
     expect(c.instrumentations).toEqual(['http', 'undici', 'express', 'pg', 'amqplib', 'winston', 'runtime-node']);
-    expect(c.traces).toEqual({ exporters: ['otlp'], protocol: 'http/protobuf', endpoint: 'http://localhost:4318/v1/traces' });
+    expect(c.traces).toEqual({ exporters: ['otlp'], protocol: 'http/protobuf', endpoint: 'http://localhost:4318/v1/traces', sampler: { name: 'parentbased_always_on', ratio: 1 } });
+    expect(c.limits).toEqual({ spanAttributeValueLength: 8192, logAttributeValueLength: 8192, logBodyLength: 32768 });
+    expect(c.businessIds.trustedPeers).toEqual(['amqp']);
+    expect(c.policy.debug.signal).toBeUndefined();
     expect(c.logs.endpoint).toBe('http://localhost:4318/v1/logs');
     expect(c.metrics.intervalMs).toBe(60_000);
     expect(c.shutdownTimeoutMs).toBe(3000);

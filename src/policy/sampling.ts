@@ -1,0 +1,47 @@
+import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api';
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
+import type { SamplerConfig } from '../config';
+
+/**
+ * The policy's automatic events (auth failures, 5xx, failed and slow queries, dead letters …)
+ * are derived from spans at their end; a span the sampler drops is never recorded and never
+ * ends in a processor. With OTEL_TRACES_SAMPLER=traceidratio at 0.1, nine in ten of those
+ * events were lost, and with them the SIEM feed and the alerts.
+ *
+ * So the sampler decides what is *exported*, not what is *seen*: every span the configured
+ * sampler would drop is recorded anyway (RECORD, without the sampled flag). The policy's
+ * processor sees every span; the exporting processors (BatchSpanProcessor, SimpleSpanProcessor)
+ * export only sampled ones, exactly as before; the trace flags sent downstream are the
+ * sampler's. The price is that dropped spans are built in memory (attributes, timing) and
+ * released at their end: measured in bench/micro/record-unsampled.mjs.
+ */
+export class RecordEverythingSampler implements Sampler {
+  constructor(private readonly inner: Sampler) {}
+
+  shouldSample(context: Context, traceId: string, spanName: string, spanKind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+    const result = this.inner.shouldSample(context, traceId, spanName, spanKind, attributes, links);
+    return result.decision === SamplingDecision.NOT_RECORD ? { ...result, decision: SamplingDecision.RECORD } : result;
+  }
+
+  toString(): string {
+    return `RecordEverything{${this.inner.toString()}}`;
+  }
+}
+
+/** OTEL_TRACES_SAMPLER as the SDK would build it, from the resolved configuration. */
+export function configuredSampler(config: SamplerConfig): Sampler {
+  switch (config.name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(config.ratio);
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.ratio) });
+    default:
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
