@@ -106,10 +106,11 @@ export function maskCards(s: string): string {
  * `555-123-4567`) and Russian domestic forms: `8 (912) 345-67-89`, `8-912-345-67-89`, and the
  * bare `89123456789` / `79123456789`. A bare run of eleven digits counts only with a mobile
  * prefix (8 9.. / 7 9..): an eleven-digit order number or amount starting 83… stays. Never inside
- * a longer word or number, nor right after `-` or `.` (UUID parts, decimals, versions).
+ * a longer word or number, nor right after `-` or `.` or before `.<digit>` (UUID parts,
+ * decimals, versions); a sentence's full stop after a number is fine.
  */
 const PHONE =
-  /(?<![\w+.-])\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?![\w])|(?<![\w.-])\(\d{3}\)\s?\d{3}[\s.-]\d{4}(?![\w])|(?<![\w.-])\d{3}[\s.-]\d{3}[\s.-]\d{4}(?![\w.-])|(?<![\w+.-])[78][\s-]?\(?[3489]\d{2}\)?[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}(?![\w.-])/g;
+  /(?<![\w+.-])\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?![\w])|(?<![\w.-])\(\d{3}\)\s?\d{3}[\s.-]\d{4}(?![\w])|(?<![\w.-])\d{3}[\s.-]\d{3}[\s.-]\d{4}(?![\w-]|\.\d)|(?<![\w+.-])[78][\s-]?\(?[3489]\d{2}\)?[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}(?![\w-]|\.\d)/g;
 
 export function maskPhones(s: string): string {
   return s.replace(PHONE, (m) => {
@@ -133,9 +134,12 @@ const VENDOR_TOKEN = /\b(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|gh[pousr]
  * `pass=`, `key=`, `api_key=`, `sessionid=` are caught without a pattern per spelling. A key that
  * merely ends in `key` (`routing_key`, `sort_key`, `monkey`) is not a secret.
  */
-const PAIR = /(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,63})(["']?[ \t]{0,4}[=:][ \t]{0,4})("[^"\n]{0,512}"|'[^'\n]{0,512}'|[^\s&"',;}]+)/g;
+// The unquoted value is an atomic run (the lookahead-and-backreference idiom: JS has no
+// possessive quantifiers) that must end the value, so `note: password=x` is not taken as the
+// pair `note` = `password` and the inner pair is still found.
+const PAIR = /(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,63})(["']?[ \t]{0,4}[=:][ \t]{0,4})("[^"\n]{0,512}"|'[^'\n]{0,512}'|(?=([^\s&"',;}=]+))\4={0,2}(?![^\s&"',;}]))/g;
 const SECRET_PAIR_KEY =
-  /(?:^|[_.-])(?:pass(?:word|wd|phrase)?|pwd|secret|token|session(?:[_-]?id)?|sid|csrf(?:[_-]?token)?|xsrf(?:[_-]?token)?|signature|sig|credentials?|auth)$|^key$|(?:api|secret|private|access|signing|auth|encryption|master|session|license|client)[_.-]?key$|(?:password|passwd|passphrase|secret|token|sessionid|csrftoken|xsrftoken)$/i;
+  /(?:^|[_.-])(?:pass(?:word|wd|phrase)?|pwd|secret|token|session(?:[_-]?id)?|sid|csrf(?:[_-]?token)?|xsrf(?:[_-]?token)?|signature|sig|credentials?|auth|cookie)$|^key$|(?:api|secret|private|access|signing|auth|encryption|master|session|license|client)[_.-]?key$|(?:password|passwd|passphrase|secret|token|sessionid|csrftoken|xsrftoken)$/i;
 
 /** The key of a `key=value` pair names a secret (checked on the key alone). */
 export function isSecretPairKey(key: string): boolean {
@@ -163,7 +167,10 @@ export function maskUrlCredentials(s: string): string {
 
 // ---- percent-encoding ----------------------------------------------------------------------
 
-const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+// Runs of at most 256 bytes: an unbounded `(?:%XX)+` grows the regex engine's backtrack stack
+// with the run (12x from 256 KB to 1 MB, measured); a multi-byte character split at a run's end
+// decodes to U+FFFD, which only a run of hundreds of encoded bytes can meet.
+const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2}){1,256}/g;
 
 /**
  * Query-string decoding that never throws (`+` is a space, `%XX` runs are UTF-8 bytes; a
