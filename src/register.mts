@@ -31,6 +31,8 @@ if (isMainThread) {
     }
     const { start } = require('./sdk.js') as typeof import('./sdk.js');
     start();
+    const { shopDiag } = require('./diag.js') as typeof import('./diag.js');
+    shopDiag.debug(acknowledged ? 'ESM loader hook installed' : `ESM loader hook skipped (${wantHook ? 'telemetry disabled' : 'the entry is CommonJS'})`);
     await acknowledged;
   } catch (e) {
     process.stderr.write(`shop-otel: error: ESM start failed; the app runs without telemetry: ${(e as Error).message}\n`);

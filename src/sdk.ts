@@ -20,6 +20,7 @@ import { ExportGate } from './pipeline/export-gate';
 import { GatedMetricExporter, RedactingLogExporter, RedactingSpanExporter } from './pipeline/redacting-exporters';
 import { installShutdownHooks } from './pipeline/shutdown';
 import { Redactor } from './privacy/redactor';
+import { SafeLoggerProvider } from './privacy/safe-values';
 import { setActiveSettings } from './business-ids/api';
 import { VERSION } from './version';
 import { configureDebugControl, type DebugControl } from './policy/debug-control';
@@ -100,7 +101,9 @@ function build(config: ShopOtelConfig): ShopOtel {
     logRecordLimits: { attributeValueLengthLimit: config.limits.logAttributeValueLength },
     processors: [new BusinessIdLogProcessor(config.component, config.businessIds), new PolicyLogProcessor(logProcessors(config, redactor, gate), config.policy.minLevel, () => debug)],
   });
-  logs.setGlobalLoggerProvider(loggerProvider);
+  // The app and the instrumentations emit through a wrapper that makes any value a valid one (privacy/safe-values.ts).
+  const safeLoggerProvider = new SafeLoggerProvider(loggerProvider);
+  logs.setGlobalLoggerProvider(safeLoggerProvider);
 
   const meterProvider = new MeterProvider({ resource, readers: metricReaders(config, gate) });
   metrics.setGlobalMeterProvider(meterProvider);
@@ -110,7 +113,7 @@ function build(config: ShopOtelConfig): ShopOtel {
     instrumentations: createInstrumentations(config),
     tracerProvider,
     meterProvider,
-    loggerProvider,
+    loggerProvider: safeLoggerProvider,
   });
 
   const providers = [tracerProvider, loggerProvider, meterProvider];

@@ -52,6 +52,8 @@ const FACTORIES: Record<InstrumentationName, Factory> = {
     const { WinstonInstrumentation } = require('@opentelemetry/instrumentation-winston') as typeof import('@opentelemetry/instrumentation-winston');
     const { installWinstonDebugGate } = require('./winston-debug-gate') as typeof import('./winston-debug-gate');
     installWinstonDebugGate();
+    const { installWinstonSafeMetadata } = require('./winston-safe-metadata') as typeof import('./winston-safe-metadata');
+    installWinstonSafeMetadata();
     return new WinstonInstrumentation({ disableLogSending: config.logs.exporters.length === 0 });
   },
   'runtime-node': () => {
