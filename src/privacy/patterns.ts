@@ -129,18 +129,19 @@ const BEARER = /\b(Bearer|Basic|Token)\s{1,8}[A-Za-z0-9\-._~+/]{4,}=*/gi;
 /** Tokens with a well-known vendor prefix (Stripe, GitHub, Slack, AWS access key IDs). */
 const VENDOR_TOKEN = /\b(?:(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}(?![0-9A-Z]))/g;
 /**
- * `key=value`, `key: value`, `"key":"value"` where the key names a secret. Every pair is matched
- * (bounded key, bounded separator) and its key checked, so `refresh_token=`, `csrftoken=`,
- * `pass=`, `key=`, `api_key=`, `sessionid=` are caught without a pattern per spelling. A key that
- * merely ends in `key` (`routing_key`, `sort_key`, `monkey`) is not a secret.
+ * `key=value`, `key: value`, `"key":"value"` where the key names a secret. Every key and its
+ * separator is found (bounded key, bounded separator) and the key checked, so `refresh_token=`,
+ * `csrftoken=`, `pass=`, `key=`, `api_key=`, `sessionid=` are caught without a pattern per
+ * spelling. A key that merely ends in `key` (`routing_key`, `sort_key`, `monkey`) is not a
+ * secret. Only a secret's value is consumed: the value of any other key is scanned on, so
+ * `q=pwd: hunter2` and `Set-Cookie: sessionid=…` are still found. Linear: each position is
+ * tried once as the start of a key of at most 64 characters.
  */
-// The unquoted value is an atomic run (the lookahead-and-backreference idiom: JS has no
-// possessive quantifiers) that must end the value, so `note: password=x` is not taken as the
-// pair `note` = `password` and the inner pair is still found.
-const PAIR = /(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,63})(["']?[ \t]{0,4}[=:][ \t]{0,4})("[^"\n]{0,512}"|'[^'\n]{0,512}'|(?=([^\s&"',;}=]+))\4={0,2}(?![^\s&"',;}]))/g;
+const KEY_SEP = /(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]{0,63})(["']?[ \t]{0,4}[=:][ \t]{0,4})/g;
+const QUOTED_VALUE = /^(["'])[^"'\n]{0,512}\1/;
+const VALUE_STOP = /[\s&"',;}]/;
 const SECRET_PAIR_KEY =
   /(?:^|[_.-])(?:pass(?:word|wd|phrase)?|pwd|secret|token|session(?:[_-]?id)?|sid|csrf(?:[_-]?token)?|xsrf(?:[_-]?token)?|signature|sig|credentials?|auth|cookie)$|^key$|(?:api|secret|private|access|signing|auth|encryption|master|session|license|client)[_.-]?key$|(?:password|passwd|passphrase|secret|token|sessionid|csrftoken|xsrftoken)$/i;
-
 /** The key of a `key=value` pair names a secret (checked on the key alone). */
 export function isSecretPairKey(key: string): boolean {
   return SECRET_PAIR_KEY.test(key);
@@ -150,12 +151,34 @@ export function maskCredentials(s: string): string {
   let out = s.replace(JWT, REDACTED);
   out = out.replace(VENDOR_TOKEN, REDACTED);
   out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
-  out = out.replace(PAIR, (m, key: string, sep: string, value: string) => {
-    if (!isSecretPairKey(key) || value === REDACTED || /^(?:Bearer|Basic|Token)$/i.test(value)) return m;
-    const q = value[0];
-    return q === '"' || q === "'" ? `${key}${sep}${q}${REDACTED}${q}` : `${key}${sep}${REDACTED}`;
-  });
-  return out;
+  return maskPairs(out);
+}
+
+function maskPairs(s: string): string {
+  KEY_SEP.lastIndex = 0;
+  let out = '';
+  let copied = 0;
+  let m: RegExpExecArray | null;
+  while ((m = KEY_SEP.exec(s)) !== null) {
+    if (!isSecretPairKey(m[1])) continue;
+    const at = KEY_SEP.lastIndex;
+    let start = at;
+    let end: number;
+    const quoted = QUOTED_VALUE.exec(s.slice(at, at + 515));
+    if (quoted) {
+      start = at + 1;
+      end = at + quoted[0].length - 1;
+    } else {
+      end = at;
+      while (end < s.length && !VALUE_STOP.test(s[end])) end++;
+    }
+    const value = s.slice(start, end);
+    if (value.length === 0 || value === REDACTED || /^(?:Bearer|Basic|Token)$/i.test(value) || value.startsWith(REDACTED)) continue;
+    out += s.slice(copied, start) + REDACTED;
+    copied = end;
+    KEY_SEP.lastIndex = end;
+  }
+  return copied === 0 ? s : out + s.slice(copied);
 }
 
 /** The user-info of a URL (`postgres://user:secret@host`, `amqp://guest:guest@…`, `redis://:pw@…`). */

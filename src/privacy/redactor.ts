@@ -39,6 +39,8 @@ export const MAX_DEPTH = 8;
 export const MAX_NODES = 2000;
 
 export const DEFAULT_VALUE_LENGTH_LIMIT = 8192;
+/** A `+` between two word characters: a query string's space. */
+const QUERY_PLUS = /[A-Za-z0-9]\+[A-Za-z0-9]/;
 
 export interface RedactorLimits {
   /** Longest string kept in an attribute value (characters). */
@@ -93,11 +95,18 @@ export class Redactor {
     if (s.length > limit) s = s.slice(0, limit);
     if (!this.enabled || s.length === 0) return s;
     const plain = this.redactPlain(s);
-    if (!hasPercentEncoding(plain)) return plain;
-    // A query string hides `jane%40example.com` and `%2B7%20912…`: look at the decoded text too.
-    const decoded = decodeQueryText(plain);
-    const masked = this.redactPlain(decoded);
-    return masked === decoded ? plain : masked;
+    // A query string hides `jane%40example.com` and `%2B7%20912…` (twice over when a URL is a
+    // parameter of another), and writes spaces as `+` (`call+89123456789`): look at the decoded
+    // text too, up to three levels deep.
+    let current = plain;
+    let changed = false;
+    for (let level = 0; level < 3 && (hasPercentEncoding(current) || (level === 0 && QUERY_PLUS.test(current))); level++) {
+      const decoded = decodeQueryText(current);
+      const masked = this.redactPlain(decoded);
+      if (masked !== decoded) changed = true;
+      current = masked;
+    }
+    return changed ? current : plain;
   }
 
   private redactPlain(s: string): string {

@@ -29,6 +29,22 @@ describe('redaction corpus', () => {
     expect(leaks.map((p) => p.text)).toEqual([]);
   });
 
+  it('every positive shape is masked inside a URL: percent-encoded, form-encoded (spaces as +), encoded twice', () => {
+    const leaks: string[] = [];
+    for (const p of POS) {
+      for (const url of [`/x?q=${encodeURIComponent(p.text)}`, `/x?${new URLSearchParams({ q: p.text })}`, `/x?next=${encodeURIComponent(`/y?q=${encodeURIComponent(p.text)}`)}`]) {
+        const out = r.redactString(url);
+        for (const s of p.secrets) for (const f of [s, encodeURIComponent(s), encodeURIComponent(encodeURIComponent(s)), new URLSearchParams({ s }).toString().slice(2)]) if (out.includes(f)) leaks.push(`${url} -> ${out}`);
+      }
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  it('no negative is changed, in text or in a URL: zero false redactions', () => {
+    const changed = NEG.filter((n) => r.redactString(`/x?q=${encodeURIComponent(n)}`) !== `/x?q=${encodeURIComponent(n)}` || r.redactString(`/x?${new URLSearchParams({ q: n })}`) !== `/x?${new URLSearchParams({ q: n })}`);
+    expect(changed).toEqual([]);
+  });
+
   it('no negative is changed: zero false redactions', () => {
     const changed = NEG.filter((n) => r.redactString(n) !== n).map((n) => `${n} -> ${r.redactString(n)}`);
     expect(changed).toEqual([]);

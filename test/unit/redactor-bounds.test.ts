@@ -10,9 +10,9 @@ import { CIRCULAR, REDACTED, Redactor, UNREADABLE } from '../../src/privacy/reda
 const MB = 1 << 20;
 const unbounded = new Redactor(true, [], { maxValueLength: 2 * MB, maxBodyLength: 2 * MB });
 
-function ms(fn: () => void): number {
+function ms(fn: () => void, runs: number): number {
   let best = Infinity;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < runs; i++) {
     const t = process.hrtime.bigint();
     fn();
     best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e6);
@@ -36,17 +36,17 @@ const ADVERSARIAL: Record<string, (size: number) => string> = {
 };
 
 describe('redaction cost is linear in the input and bounded', () => {
+  // The linear baseline, measured here on the same machine at the same moment: one callback per
+  // character over 1 MB (a plain, per-character pass of the kind the patterns make).
   const neutral = fill('the order was shipped to the customer on time ', MB);
-  const baseline = Math.max(ms(() => unbounded.redactString(neutral)), 1);
+  const baseline = ms(() => neutral.replace(/[^]/g, (c) => c), 3);
 
-  it.each(Object.entries(ADVERSARIAL))('1 MB of %s costs a bounded multiple of 1 MB of plain text, and scales linearly', (_name, make) => {
+  it.each(Object.entries(ADVERSARIAL))('1 MB of %s costs less than a per-character pass over it', (_name, make) => {
     const big = make(MB);
-    const quarter = make(MB / 4);
-    const tBig = ms(() => unbounded.redactString(big));
-    const tQuarter = Math.max(ms(() => unbounded.redactString(quarter)), 0.5);
-    // Quadratic behaviour is 16x from a quarter to the whole, and minutes at 1 MB; linear is 4x.
-    expect(tBig / tQuarter, `${tBig.toFixed(1)} ms vs ${tQuarter.toFixed(1)} ms`).toBeLessThan(10);
-    expect(tBig / baseline, `${tBig.toFixed(1)} ms vs ${baseline.toFixed(1)} ms of plain text`).toBeLessThan(40);
+    const t = ms(() => unbounded.redactString(big), 3);
+    // Measured: 0.05x to 0.7x of the baseline. Quadratic cost (the old e-mail pattern: 4 s at
+    // 64 KB) would be thousands of times it; the bound leaves room for a loaded machine.
+    expect(t / baseline, `${t.toFixed(1)} ms vs a ${baseline.toFixed(1)} ms baseline`).toBeLessThan(5);
   });
 
   it('a value is cut to its limit before anything else (default 8192 characters, log bodies 4x)', () => {
