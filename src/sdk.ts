@@ -1,12 +1,23 @@
-import { context, propagation, trace, metrics, type TextMapPropagator } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+import { context, logs, propagation, trace, metrics, type TextMapPropagator } from '@opentelemetry/api';
+import { logs as legacyLogs } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { detectResources, hostDetector, processDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+  type Sampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_COMPONENT } from './attributes';
 import { BusinessIdLogProcessor } from './business-ids/log-processor';
 import { BusinessIdPropagator } from './business-ids/propagator';
@@ -26,7 +37,7 @@ import { VERSION } from './version';
 import { configureDebugControl, type DebugControl } from './policy/debug-control';
 import { PolicyLogProcessor } from './policy/log-policy';
 import { PolicySpanProcessor } from './policy/span-rules';
-import { configuredSampler, RecordEverythingSampler } from './policy/sampling';
+import { RecordEverythingSampler } from './policy/sampling';
 
 export interface ShopOtel {
   readonly config: ShopOtelConfig;
@@ -36,6 +47,8 @@ export interface ShopOtel {
   shutdown(): Promise<void>;
   /** Give up on exports still pending (the collector did not answer within the bound). */
   abortPending(): void;
+  /** The modules the enabled instrumentations patch (the ESM import hook is limited to these). */
+  readonly hookedModules: readonly string[];
 }
 
 const STARTED = Symbol.for('shop-otel.started');
@@ -70,14 +83,22 @@ export function start(options?: ShopOtelOptions): ShopOtel | undefined {
 }
 
 function build(config: ShopOtelConfig): ShopOtel {
+  // Redaction is bounded by the same value limits the SDK applies (0: unlimited), log bodies by four times the log limit.
+  const cap = (n: number | undefined) => (n === undefined || n <= 0 ? Number.MAX_SAFE_INTEGER : n);
   const redactor = new Redactor(config.redaction.enabled, config.redaction.extraPatterns, {
-    maxValueLength: Math.max(config.limits.spanAttributeValueLength, config.limits.logAttributeValueLength),
-    maxBodyLength: config.limits.logBodyLength,
+    maxValueLength: Math.max(cap(config.traces.limits.attributeValueLengthLimit), cap(config.logs.limits.attributeValueLengthLimit)),
+    maxBodyLength: Math.min(Number.MAX_SAFE_INTEGER, cap(config.logs.limits.attributeValueLengthLimit) * 4),
   });
   const resource = buildResource(config, redactor);
   const gate = new ExportGate();
   setActiveSettings(config.businessIds);
 
+  // AsyncLocalStorage: on Node 24 it runs on AsyncContextFrame (no async_hooks, no per-promise
+  // hook), which is why we keep it rather than write a manager of our own. bench/micro/context.mjs
+  // (a request-shaped unit: with(), three awaits, a promise chain; 3 runs each, 2-core VM, ns per
+  // unit over a process with no context manager): Node 24 +0.6 to +1.0 µs; Node 24 with
+  // --no-async-context-frame +3.9 to +7.0 µs; Node 22 +3.0 to +5.9 µs, +1.6 to +2.0 µs with
+  // --experimental-async-context-frame (docs: README, "Node 22").
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const propagator: TextMapPropagator = new SafePropagator(
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new BusinessIdPropagator(config.businessIds, config.businessIds.baggageHosts)] }),
@@ -87,30 +108,34 @@ function build(config: ShopOtelConfig): ShopOtel {
   const debug = configureDebugControl(config.policy.debug);
   const removeDebugSignal = debug.installSignal();
 
-  const tracerProvider = new BasicTracerProvider({
+  const tracerProvider = new TracerProvider({
     resource,
     // The policy sees every span, sampled or not; only sampled ones are exported (policy/sampling.ts).
-    sampler: new RecordEverythingSampler(configuredSampler(config.traces.sampler)),
-    spanLimits: { attributeValueLengthLimit: config.limits.spanAttributeValueLength },
+    sampler: new RecordEverythingSampler(buildSampler(config.traces.sampler)),
+    spanLimits: config.traces.limits,
     spanProcessors: [new PolicySpanProcessor(config.component, config.policy), spanProcessor(config, redactor, gate)],
   });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const loggerProvider = new LoggerProvider({
     resource,
-    logRecordLimits: { attributeValueLengthLimit: config.limits.logAttributeValueLength },
+    logRecordLimits: config.logs.limits,
     processors: [new BusinessIdLogProcessor(config.component, config.businessIds), new PolicyLogProcessor(logProcessors(config, redactor, gate), config.policy.minLevel, () => debug)],
   });
   // The app and the instrumentations emit through a wrapper that makes any value a valid one (privacy/safe-values.ts).
   const safeLoggerProvider = new SafeLoggerProvider(loggerProvider);
   logs.setGlobalLoggerProvider(safeLoggerProvider);
+  // @opentelemetry/winston-transport (0.34, used by instrumentation-winston 0.69) still gets its
+  // logger from @opentelemetry/api-logs, whose global is its own: register the provider there too.
+  legacyLogs.setGlobalLoggerProvider(safeLoggerProvider);
 
   const meterProvider = new MeterProvider({ resource, readers: metricReaders(config, gate) });
   metrics.setGlobalMeterProvider(meterProvider);
   countRejectedDebugMarkers(debug, meterProvider);
 
+  const instrumentations = createInstrumentations(config);
   const disableInstrumentations = registerInstrumentations({
-    instrumentations: createInstrumentations(config),
+    instrumentations,
     tracerProvider,
     meterProvider,
     loggerProvider: safeLoggerProvider,
@@ -121,6 +146,7 @@ function build(config: ShopOtelConfig): ShopOtel {
   const sdk: ShopOtel = {
     config,
     abortPending: () => gate.abortAll(),
+    hookedModules: hookedModules(instrumentations),
     forceFlush: async () => {
       await Promise.allSettled(providers.map((p) => p.forceFlush()));
     },
@@ -135,6 +161,12 @@ function build(config: ShopOtelConfig): ShopOtel {
   };
   const removeHooks = installShutdownHooks(sdk, config.shutdownTimeoutMs);
   return sdk;
+}
+
+function hookedModules(instrumentations: Instrumentation[]): string[] {
+  const names = new Set<string>();
+  for (const i of instrumentations) if (i instanceof InstrumentationBase) for (const d of i.getModuleDefinitions()) names.add(d.name);
+  return [...names];
 }
 
 /**
@@ -163,11 +195,17 @@ function buildResource(config: ShopOtelConfig, redactor: Redactor): Resource {
 function spanProcessor(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): SpanProcessor {
   const out: SpanProcessor[] = [];
   for (const name of config.traces.exporters) {
-    if (name === 'otlp') out.push(new BatchSpanProcessor(new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate)));
-    else out.push(new SimpleSpanProcessor(new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate)));
+    if (name === 'otlp') out.push(new BatchSpanProcessor({ exporter: new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate), ...config.traces.batch }));
+    else out.push(new SimpleSpanProcessor({ exporter: new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate) }));
   }
   // IDs are stamped before any exporter sees a span: one wrapper hands each span to every exporter exactly once.
   return new BusinessIdSpanProcessor(out);
+}
+
+/** OTEL_TRACES_SAMPLER, built here: the 3.x SDK no longer reads it (its default is parentbased_always_on, as ours). */
+function buildSampler({ name, ratio }: ShopOtelConfig['traces']['sampler']): Sampler {
+  const root = name.endsWith('always_off') ? new AlwaysOffSampler() : name.endsWith('traceidratio') ? new TraceIdRatioBasedSampler(ratio) : new AlwaysOnSampler();
+  return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
 }
 
 /** A forged or expired per-request debug marker is counted here (a metric); PolicySpanProcessor reports it on the request's trace. */

@@ -35,6 +35,8 @@ const ENV_KEYS = [
   'OTEL_SDK_DISABLED', 'OTEL_SERVICE_NAME', 'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_LOG_LEVEL', 'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG',
   'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT',
   'OTEL_BLRP_EXPORT_TIMEOUT', 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 'OTEL_BLRP_MAX_QUEUE_SIZE', 'OTEL_BLRP_SCHEDULE_DELAY', 'OTEL_METRIC_EXPORT_INTERVAL',
+  'OTEL_BSP_EXPORT_TIMEOUT', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'OTEL_BSP_MAX_QUEUE_SIZE', 'OTEL_BSP_SCHEDULE_DELAY',
+  'OTEL_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_EVENT_COUNT_LIMIT', 'OTEL_SPAN_LINK_COUNT_LIMIT',
   'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', 'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
   ...['TRACES', 'METRICS', 'LOGS'].flatMap((s) => [`OTEL_${s}_EXPORTER`, `OTEL_EXPORTER_OTLP_${s}_ENDPOINT`, `OTEL_EXPORTER_OTLP_${s}_PROTOCOL`]),
   'SHOP_OTEL_BAGGAGE_HOSTS', 'SHOP_OTEL_COMPONENT', 'SHOP_OTEL_CUSTOMER_ID_FIELDS', 'SHOP_OTEL_CUSTOMER_RATE_LIMIT', 'SHOP_OTEL_CUSTOMER_RATE_WINDOW_S',
@@ -67,10 +69,12 @@ describe('configuration: any OTEL_* and SHOP_OTEL_* values', () => {
         expect(SAMPLERS).toContain(c.traces.sampler.name);
         expect(c.traces.sampler.ratio).toBeGreaterThanOrEqual(0);
         expect(c.traces.sampler.ratio).toBeLessThanOrEqual(1);
-        for (const n of [c.limits.spanAttributeValueLength, c.limits.logAttributeValueLength, c.limits.logBodyLength, c.shutdownTimeoutMs, c.metrics.intervalMs, c.businessIds.maxLength, c.logs.batch.maxQueueSize, c.policy.slowResponseMs, c.policy.debug.timeoutS]) {
+        for (const n of [c.traces.limits.attributeValueLengthLimit, c.logs.limits.attributeValueLengthLimit, c.traces.batch.maxQueueSize, c.shutdownTimeoutMs, c.metrics.intervalMs, c.businessIds.maxLength, c.logs.batch.maxQueueSize, c.policy.slowResponseMs, c.policy.debug.timeoutS]) {
           expect(Number.isSafeInteger(n) && n >= 0).toBe(true);
         }
         expect(c.logs.batch.maxExportBatchSize).toBeLessThanOrEqual(c.logs.batch.maxQueueSize);
+        expect(c.traces.batch.maxExportBatchSize).toBeLessThanOrEqual(c.traces.batch.maxQueueSize);
+        for (const l of [c.traces.limits.attributeCountLimit, c.logs.limits.attributeCountLimit]) expect(l === undefined || (Number.isSafeInteger(l) && l >= 0)).toBe(true);
         for (const i of c.instrumentations) expect(INSTRUMENTATION_NAMES).toContain(i);
         for (const e of [...c.businessIds.trustedPeers, ...c.businessIds.baggageHosts]) expect(validListEntry(e, true)).toBe(true);
         for (const [k, v] of Object.entries(c.resourceAttributes)) expect(typeof k === 'string' && typeof v === 'string').toBe(true);
