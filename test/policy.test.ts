@@ -380,6 +380,14 @@ describe('DEBUG for one request’s whole journey', () => {
     await fetch(`${up.url}/debug-detail`, { headers: { baggage: `shop.debug=${expired.marker}`, traceparent: expired.traceparent } });
     const rejected = await expectEvent(up.service, 'shop.debug.marker_rejected');
     expect(['bad-signature', 'expired']).toContain(rejected.attributes['shop.debug.reason']);
+    // A captured marker replayed on another trace switches nothing on: it is bound to its own.
+    await new Promise((r) => setTimeout(r, 1100)); // rejections are reported at most once a second
+    const captured = mintDebugMarker(secret, 60);
+    const other = mintDebugMarker(secret, 60);
+    await fetch(`${up.url}/debug-detail`, { headers: { 'x-shop-debug': captured.marker, traceparent: other.traceparent } });
+    await expectEvent(up.service, 'shop.debug.marker_rejected', (l) => l.attributes['shop.debug.reason'] === 'wrong-trace');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.logs.filter((l) => l.resource['service.name'] === up.service && l.body === 'debug detail')).toHaveLength(1);
     await receiver.waitFor('rejection counter', () => receiver.metrics.find((m) => m.resource['service.name'] === up.service && m.name === 'shop_otel.debug.marker.rejected'));
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.logs.filter((l) => l.resource['service.name'] === up.service && l.body === 'debug detail')).toHaveLength(1);
