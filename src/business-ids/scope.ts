@@ -105,10 +105,6 @@ export class BusinessScope {
     return this.own.order && this.own.customer;
   }
 
-  /** Both IDs known, from wherever (a span ending now can be stamped with its final IDs). */
-  get known(): boolean {
-    return this.orderId !== undefined && this.customerId !== undefined;
-  }
 
   /**
    * Record an ID found at `source`. Validated here; the first valid value of a kind wins (a
