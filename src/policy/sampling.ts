@@ -12,7 +12,14 @@ import { SamplingDecision, type Sampler, type SamplingResult } from '@openteleme
  * processor sees every span; the exporting processors (BatchSpanProcessor, SimpleSpanProcessor)
  * export only sampled ones, exactly as before; the trace flags sent downstream are the
  * sampler's. The price is that dropped spans are built in memory (attributes, timing) and
- * released at their end: measured in bench/micro/record-unsampled.mjs.
+ * released at their end. Measured with bench/micro/record-unsampled.mjs (Node 24, a sampler that
+ * drops everything, a span with three attributes through a policy-like processor and a
+ * BatchSpanProcessor; medians of 5 alternating rounds on a VM at load ~20, so read the absolute
+ * figures as upper bounds): 2.2 µs CPU per dropped span not recorded, 3.2 µs recorded (+40 %),
+ * and the policy saw 10 000 of 10 000 auth failures instead of none. A service that samples
+ * heavily to save CPU keeps most of the saving on export (no serialisation, no network); the
+ * alternative — a second, sampling-blind pipeline of the policy's own — would cost the same
+ * recording and duplicate the instrumentations' span logic.
  */
 export class RecordEverythingSampler implements Sampler {
   constructor(private readonly inner: Sampler) {}
