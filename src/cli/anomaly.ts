@@ -9,6 +9,12 @@ import { CsvError, parseSeriesCsv, scoreSeries } from '../anomaly';
 
 const USAGE = 'usage: shop-otel-anomaly score FILE.csv | shop-otel-anomaly serve [--prometheus URL] [--listen HOST:PORT] [--queries FILE] [--step 60s] [--warmup 7d] [--state FILE] [--shard i/n]';
 
+// `score FILE | head`: a closed pipe ends the command quietly, as for any Unix filter.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'score') {
