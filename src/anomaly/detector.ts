@@ -41,9 +41,8 @@ export interface DetectorOptions {
   quietPeriod: number;
   /** Factor applied to a score that does not beat the recent peak. */
   damp: number;
-  bounded: boolean;
+  /** Range break: a value beyond the min/max seen so far by x·range scores 1 − e^(−rangeK·x). */
   rangeK: number;
-  boundK: number;
 }
 
 export const DEFAULT_OPTIONS: Readonly<DetectorOptions> = Object.freeze({
@@ -56,8 +55,6 @@ export const DEFAULT_OPTIONS: Readonly<DetectorOptions> = Object.freeze({
   minSpread: 0.01,
   quietPeriod: 50,
   damp: 0.25,
-  bounded: false,
-  boundK: 1,
   rangeK: 10,
 });
 
@@ -69,7 +66,6 @@ export interface DetectorState {
   min: number;
   max: number;
   recentPeak: number;
-  typical: number[];
   held: number[];
   scales: Array<{ novelty: NoveltyState; surprise: SurpriseState }>;
 }
@@ -82,7 +78,6 @@ export class StreamingDetector {
   private recentPeak = 0;
   private readonly novelty: ScaleNovelty[];
   private readonly surprise: Surprise[];
-  private readonly typical: Float64Array;
   /** Last surprise per scale, held between that scale's block ends. */
   private readonly held: Float64Array;
   private lastLevel = 0;
@@ -90,7 +85,6 @@ export class StreamingDetector {
   constructor(options: Partial<DetectorOptions> = {}) {
     const o = (this.options = { ...DEFAULT_OPTIONS, ...options, scales: [...(options.scales ?? DEFAULT_OPTIONS.scales)] });
     this.novelty = o.scales.map((b) => new ScaleNovelty(b, o.window, o.history, b === 1 ? o.window : 1));
-    this.typical = new Float64Array(o.scales.length);
     this.held = new Float64Array(o.scales.length);
     this.surprise = o.scales.map(() => new Surprise(o.shortWindow, o.longWindow, o.minSpread));
   }
@@ -103,7 +97,6 @@ export class StreamingDetector {
     d.min = state.min ?? Infinity;
     d.max = state.max ?? -Infinity;
     d.recentPeak = state.recentPeak;
-    state.typical.forEach((x, i) => (d.typical[i] = x));
     state.held.forEach((x, i) => (d.held[i] = x));
     state.scales.forEach((s, i) => {
       d.novelty[i].restore(s.novelty);
@@ -114,7 +107,7 @@ export class StreamingDetector {
 
   /** Bytes of state held (typed arrays plus a few numbers per stage). */
   get stateBytes(): number {
-    let b = 8 * 8 + this.typical.byteLength + this.held.byteLength;
+    let b = 8 * 8 + this.held.byteLength;
     for (const n of this.novelty) b += n.bytes;
     for (const s of this.surprise) b += s.bytes;
     return b;
@@ -161,22 +154,18 @@ export class StreamingDetector {
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     const range = this.max - this.min;
-    let level = 0;
+    let level = score;
     for (let i = 0; i < this.novelty.length; i++) {
       const nov = this.novelty[i];
       const fresh = this.count % nov.block === 0;
       const raw = nov.push(value, range);
-      if (!fresh) continue;
-      let r = raw;
-      if (o.bounded) {
-        const m = this.typical[i];
-        r = raw + m > 0 ? raw / (raw + o.boundK * m) : 0;
-        const seenN = Math.min(this.count / nov.block, o.longWindow);
-        this.typical[i] = m + (raw - m) / Math.max(1, seenN);
+      if (fresh) {
+        const s = (this.held[i] = this.surprise[i].push(raw, warm));
+        if (s > score) score = s;
       }
-      const s = this.surprise[i].push(r, warm);
-      if (s > score) score = s;
+      if (this.held[i] > level) level = this.held[i];
     }
+    this.lastLevel = level;
     const peak = this.recentPeak;
     this.recentPeak = Math.max(score, peak * (1 - 1 / o.quietPeriod));
     if (score <= peak) score *= o.damp;
@@ -191,7 +180,6 @@ export class StreamingDetector {
       min: this.min,
       max: this.max,
       recentPeak: this.recentPeak,
-      typical: Array.from(this.typical),
       held: Array.from(this.held),
       scales: this.novelty.map((n, i) => ({ novelty: n.toJSON(), surprise: this.surprise[i].toJSON() })),
     };
