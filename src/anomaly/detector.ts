@@ -27,6 +27,10 @@ export interface DetectorOptions {
   scales: number[];
   /** Block means per shape. */
   window: number;
+  /** Block means per shape, per scale (overrides `window`). */
+  windows?: number[];
+  /** Most recent shapes not searched at coarse scales. */
+  coarseExclusion: number;
   /** Block means remembered per scale (bounds memory and CPU). */
   history: number;
   /** Points before the first score other than 0. */
@@ -43,11 +47,15 @@ export interface DetectorOptions {
   damp: number;
   /** Range break: a value beyond the min/max seen so far by x·range scores 1 − e^(−rangeK·x). */
   rangeK: number;
+  recordPower: number;
+  recordDecay: number;
+  recordFloor: number;
 }
 
 export const DEFAULT_OPTIONS: Readonly<DetectorOptions> = Object.freeze({
   scales: [1, 6, 24],
   window: 3,
+  coarseExclusion: 1,
   history: 900,
   warmup: 100,
   shortWindow: 1,
@@ -56,6 +64,9 @@ export const DEFAULT_OPTIONS: Readonly<DetectorOptions> = Object.freeze({
   quietPeriod: 50,
   damp: 0.25,
   rangeK: 10,
+  recordPower: 0,
+  recordDecay: 3000,
+  recordFloor: 0.05,
 });
 
 /** Serialisable state of one detector (JSON-safe). */
@@ -81,10 +92,14 @@ export class StreamingDetector {
   /** Last surprise per scale, held between that scale's block ends. */
   private readonly held: Float64Array;
   private lastLevel = 0;
+  private record = 0;
 
   constructor(options: Partial<DetectorOptions> = {}) {
     const o = (this.options = { ...DEFAULT_OPTIONS, ...options, scales: [...(options.scales ?? DEFAULT_OPTIONS.scales)] });
-    this.novelty = o.scales.map((b) => new ScaleNovelty(b, o.window, o.history, b === 1 ? o.window : 1));
+    this.novelty = o.scales.map((b, i) => {
+      const w = o.windows?.[i] ?? o.window;
+      return new ScaleNovelty(b, w, o.history, b === 1 ? w : o.coarseExclusion);
+    });
     this.held = new Float64Array(o.scales.length);
     this.surprise = o.scales.map(() => new Surprise(o.shortWindow, o.longWindow, o.minSpread));
   }
@@ -166,6 +181,11 @@ export class StreamingDetector {
       if (this.held[i] > level) level = this.held[i];
     }
     this.lastLevel = level;
+    if (o.recordPower > 0) {
+      const best = this.record;
+      this.record = Math.max(best * (1 - 1 / o.recordDecay), score);
+      if (warm) score *= Math.min(1, score / Math.max(best, o.recordFloor)) ** o.recordPower;
+    }
     const peak = this.recentPeak;
     this.recentPeak = Math.max(score, peak * (1 - 1 / o.quietPeriod));
     if (score <= peak) score *= o.damp;
@@ -175,7 +195,7 @@ export class StreamingDetector {
   toJSON(): DetectorState {
     return {
       v: 1,
-      options: { ...this.options, scales: [...this.options.scales] },
+      options: { ...this.options, scales: [...this.options.scales], ...(this.options.windows ? { windows: [...this.options.windows] } : {}) },
       count: this.count,
       min: this.min,
       max: this.max,
