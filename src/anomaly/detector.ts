@@ -74,10 +74,12 @@ export interface DetectorState {
   v: 1;
   options: DetectorOptions;
   count: number;
-  min: number;
-  max: number;
+  min: number | null;
+  max: number | null;
   recentPeak: number;
   held: number[];
+  level: number;
+  record: number;
   scales: Array<{ novelty: NoveltyState; surprise: SurpriseState }>;
 }
 
@@ -113,6 +115,8 @@ export class StreamingDetector {
     d.max = state.max ?? -Infinity;
     d.recentPeak = state.recentPeak;
     state.held.forEach((x, i) => (d.held[i] = x));
+    d.lastLevel = state.level;
+    d.record = state.record;
     state.scales.forEach((s, i) => {
       d.novelty[i].restore(s.novelty);
       d.surprise[i].restore(s.surprise);
@@ -197,10 +201,12 @@ export class StreamingDetector {
       v: 1,
       options: { ...this.options, scales: [...this.options.scales], ...(this.options.windows ? { windows: [...this.options.windows] } : {}) },
       count: this.count,
-      min: this.min,
-      max: this.max,
+      min: Number.isFinite(this.min) ? this.min : null,
+      max: Number.isFinite(this.max) ? this.max : null,
       recentPeak: this.recentPeak,
       held: Array.from(this.held),
+      level: this.lastLevel,
+      record: this.record,
       scales: this.novelty.map((n, i) => ({ novelty: n.toJSON(), surprise: this.surprise[i].toJSON() })),
     };
   }

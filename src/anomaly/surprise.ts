@@ -1,7 +1,7 @@
 /**
  * How surprising a novelty value is for its series: the mean of the last few novelty values
  * against the long-run mean and spread of novelty (exponentially weighted, so bounded state),
- * through the Gaussian upper tail, log-scaled so that a tail of 1e-30 scores 1 and a tail of 1
+ * through the Gaussian upper tail, log-scaled so that a tail of 1e-30 scores 1 and one of ½ or more
  * scores 0. This is Numenta's "anomaly likelihood" (HTM) in O(1) per point: it puts a noisy and a
  * clean series on one scale, so one threshold serves both.
  */
@@ -14,7 +14,7 @@ export interface SurpriseState {
   variance: number;
 }
 
-const LOG_FLOOR = Math.log(1e-30);
+const LOG_FLOOR = Math.log(2e-30);
 
 /** Upper tail of the standard normal, Q(z) (Abramowitz–Stegun 7.1.26 via erfc; |error| < 1.5e-7). */
 export function normalTail(z: number): number {
@@ -54,8 +54,9 @@ export class Surprise {
     let score = 0;
     if (warm) {
       const spread = Math.max(Math.sqrt(this.variance), this.minSpread);
-      const tail = normalTail((short - this.mean) / spread);
-      score = Math.min(1, Math.max(0, Math.log(Math.max(tail, 1e-30)) / LOG_FLOOR));
+      const z = (short - this.mean) / spread;
+      // 0 for novelty at or below its mean (a tail of ½ or more), 1 for a tail of 1e-30 or less.
+      if (z > 0) score = Math.min(1, Math.max(0, Math.log(2 * Math.max(normalTail(z), 1e-30)) / LOG_FLOOR));
     }
     const alpha = 1 / Math.min(n + 1, this.longWindow);
     const delta = raw - this.mean;
