@@ -20,6 +20,7 @@
  * noiseless one has zero spread of novelty, so the spread has a floor (`minSpread`).
  */
 import { ScaleNovelty, type NoveltyState } from './novelty';
+import { SeasonalResidual, type SeasonalState } from './seasonal';
 import { Surprise, type SurpriseState } from './surprise';
 
 export interface DetectorOptions {
@@ -47,6 +48,9 @@ export interface DetectorOptions {
   damp: number;
   /** Range break: a value beyond the min/max seen so far by x·range scores 1 − e^(−rangeK·x). */
   rangeK: number;
+  seasonal: boolean;
+  seasonalMemory: number;
+  seasonalShort: number;
   recordPower: number;
   recordDecay: number;
   recordFloor: number;
@@ -64,6 +68,9 @@ export const DEFAULT_OPTIONS: Readonly<DetectorOptions> = Object.freeze({
   quietPeriod: 50,
   damp: 0.25,
   rangeK: 10,
+  seasonal: false,
+  seasonalMemory: 10,
+  seasonalShort: 3,
   recordPower: 0,
   recordDecay: 3000,
   recordFloor: 0.05,
@@ -95,6 +102,9 @@ export class StreamingDetector {
   private readonly held: Float64Array;
   private lastLevel = 0;
   private record = 0;
+  private readonly seasonal: SeasonalResidual;
+  private readonly seasonalSurprise: Surprise;
+  private seasonalHeld = 0;
 
   constructor(options: Partial<DetectorOptions> = {}) {
     const o = (this.options = { ...DEFAULT_OPTIONS, ...options, scales: [...(options.scales ?? DEFAULT_OPTIONS.scales)] });
@@ -103,6 +113,8 @@ export class StreamingDetector {
       return new ScaleNovelty(b, w, o.history, b === 1 ? w : o.coarseExclusion);
     });
     this.held = new Float64Array(o.scales.length);
+    this.seasonal = new SeasonalResidual(o.seasonalMemory);
+    this.seasonalSurprise = new Surprise(o.seasonalShort, o.longWindow, o.minSpread);
     this.surprise = o.scales.map(() => new Surprise(o.shortWindow, o.longWindow, o.minSpread));
   }
 
@@ -158,7 +170,7 @@ export class StreamingDetector {
   }
 
   /** Scores one point; a value that is not finite scores 0 and is not learnt. */
-  update(value: number): number {
+  update(value: number, epochMs?: number): number {
     if (!Number.isFinite(value)) return 0;
     const o = this.options;
     this.count++;
@@ -183,6 +195,12 @@ export class StreamingDetector {
         if (s > score) score = s;
       }
       if (this.held[i] > level) level = this.held[i];
+    }
+    if (o.seasonal && epochMs !== undefined && Number.isFinite(epochMs)) {
+      const raw = this.seasonal.push(value, epochMs, range);
+      const s = (this.seasonalHeld = this.seasonalSurprise.push(raw, warm));
+      if (s > score) score = s;
+      if (s > level) level = s;
     }
     this.lastLevel = level;
     if (o.recordPower > 0) {
