@@ -23,7 +23,7 @@ const windows = JSON.parse(readFileSync(path.join(dir, 'windows.json'), 'utf8'))
 const profiles = profileWeights(JSON.parse(readFileSync(path.join(dir, 'profiles.json'), 'utf8')));
 const series = Object.keys(windows).sort().map((rel) => {
   const points = parseSeriesCsv(readFileSync(path.join(dir, 'data', rel), 'utf8'));
-  return { rel, timestamps: points.map((p) => p.timestamp), values: points.map((p) => p.value), windows: windows[rel] };
+  return { rel, timestamps: points.map((p) => p.timestamp), ms: points.map((p) => p.ms), values: points.map((p) => p.value), windows: windows[rel] };
 });
 const totalPoints = series.reduce((n, s) => n + s.values.length, 0);
 
@@ -31,7 +31,7 @@ const totalPoints = series.reduce((n, s) => n + s.values.length, 0);
 const corpus = series.map((s) => {
   const d = new StreamingDetector();
   const scores = new Float64Array(s.values.length);
-  for (let i = 0; i < s.values.length; i++) scores[i] = d.update(s.values[i]);
+  for (let i = 0; i < s.values.length; i++) scores[i] = d.update(s.values[i], s.ms[i]);
   return { ...s, scores };
 });
 const ours = Object.fromEntries(Object.entries(profiles).map(([name, w]) => [name, nabScore(corpus, w)]));
@@ -61,7 +61,7 @@ for (let r = 0; r < 5; r++) {
   let sink = 0;
   for (const s of series) {
     const d = new StreamingDetector();
-    for (let i = 0; i < s.values.length; i++) sink += d.update(s.values[i]);
+    for (let i = 0; i < s.values.length; i++) sink += d.update(s.values[i], s.ms[i]);
   }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   rounds.push(totalPoints / secs);
@@ -80,7 +80,7 @@ const heap0 = used();
 const many = [];
 for (let k = 0; k < 500; k++) {
   const d = new StreamingDetector();
-  for (let i = 0; i < 5000; i++) d.update(Math.sin(i / 20) + ((i * 7919 + k) % 13) / 13);
+  for (let i = 0; i < 5000; i++) d.update(Math.sin(i / 20) + ((i * 7919 + k) % 13) / 13, i * 300_000);
   many.push(d);
 }
 globalThis.gc?.();

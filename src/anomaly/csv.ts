@@ -6,6 +6,8 @@
 export interface Point {
   /** The timestamp as written (echoed unchanged in the output). */
   timestamp: string;
+  /** The timestamp in epoch milliseconds. */
+  ms: number;
   value: number;
 }
 
@@ -48,7 +50,7 @@ export function parseSeriesCsv(text: string): Point[] {
     if (Number.isNaN(t)) throw new CsvError(i + 1, `timestamp "${timestamp}" is not a date`);
     if (t < previous) throw new CsvError(i + 1, `timestamp ${timestamp} is earlier than the row before it (out of order)`);
     previous = t;
-    points.push({ timestamp, value });
+    points.push({ timestamp, ms: t, value });
   }
   return points;
 }

@@ -6,7 +6,7 @@ export function scoreSeries(points: readonly Point[], options?: Partial<Detector
   const detector = new StreamingDetector(options);
   const out: string[] = ['timestamp,value,anomaly_score'];
   for (const p of points) {
-    const s = detector.update(p.value);
+    const s = detector.update(p.value, p.ms);
     out.push(`${p.timestamp},${p.value},${Number(s.toFixed(6))}`);
   }
   return `${out.join('\n')}\n`;

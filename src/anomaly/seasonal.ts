@@ -23,7 +23,20 @@ export class SeasonalResidual {
   private readonly week = new Float64Array(WEEK);
   private readonly weekN = new Float64Array(WEEK);
 
+  /** What the profiles expect at the last bucket pushed (weekly once seen, else daily; NaN before). */
+  expected = NaN;
+
   constructor(private readonly memory: number) {}
+
+  /** What the profiles hold for the bucket of `epochMs` (weekly once seen, else daily; NaN when neither). */
+  expectAt(epochMs: number): number {
+    const s = Math.floor(epochMs / 1000 / BUCKET_S);
+    const d = ((s % DAY) + DAY) % DAY;
+    const w = (((s + 3 * DAY) % WEEK) + WEEK) % WEEK;
+    if (this.weekN[w] >= 1) return this.week[w];
+    if (this.dayN[d] >= 1) return this.day[d];
+    return NaN;
+  }
 
   get bytes(): number {
     return 2 * (DAY + WEEK) * 8;

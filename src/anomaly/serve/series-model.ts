@@ -57,7 +57,7 @@ export class SeriesModel {
     const expected = Number.isFinite(this.prediction) ? this.prediction : value;
     this.errors++;
     this.mae += (Math.abs(value - expected) - this.mae) / Math.min(this.errors, MAE_WINDOW);
-    this.detector.update(value);
+    this.detector.update(value, ts * 1000);
     this.score = this.detector.level;
     this.value = value;
     this.expected = expected;
