@@ -157,6 +157,27 @@ describe('shop-otel-anomaly serve against a real Prometheus', () => {
     expect(points).toBeLessThan(100); // only the points since the stop, not two days again
   });
 
+  it('a Prometheus that is slow (accepts, never answers) times out, is retried and reported', async () => {
+    const silent = createServer(() => undefined); // holds every request open
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = await freePort();
+    const p = spawnLogged(process.execPath, [CLI, 'serve', '--prometheus', `http://127.0.0.1:${(silent.address() as { port: number }).port}`,
+      '--listen', `127.0.0.1:${port}`, '--queries', path.join(dir, 'queries.json'), '--step', '1s', '--timeout', '300ms', '--backoff-max', '1s',
+      '--state', path.join(dir, 'slow-state.json')], path.join(dir, 'slow.log'));
+    try {
+      const text = await waitFor('two timed-out reads', async () => {
+        const t = await metricsText(port);
+        return (metricValue(t, 'shop_anomaly_prometheus_failures_total') ?? 0) >= 2 ? t : undefined;
+      }, 30_000);
+      expect(metricValue(text, 'shop_anomaly_prometheus_up')).toBe(0);
+      expect(p.output()).toMatch(/Prometheus read failed \(http:\/\/127\.0\.0\.1:\d+ did not answer within 300 ms\); attempt 2/);
+    } finally {
+      expect(await p.stop()).toBe(0);
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
   it('a Prometheus that is down is retried with back-off and reported, never a crash', async () => {
     const port = await freePort();
     const deadProm = `http://127.0.0.1:${await freePort()}`;

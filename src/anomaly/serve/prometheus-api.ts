@@ -30,6 +30,7 @@ export async function queryRange(
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
+    if ((e as Error).name === 'TimeoutError') throw new PrometheusError(`${baseUrl} did not answer within ${timeoutMs} ms`);
     const cause = (e as { cause?: { code?: string } }).cause?.code;
     throw new PrometheusError(`${baseUrl} unreachable (${cause ?? (e as Error).name})`);
   }
