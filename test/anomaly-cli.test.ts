@@ -1,6 +1,6 @@
 /** `shop-otel-anomaly score FILE.csv` through the built command (dist/cli/anomaly.js). */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,15 +41,6 @@ describe('shop-otel-anomaly score', () => {
     const crlf = score(rows(150, (i) => Math.sin(i / 5), '\r\n') + '\r\n', 'crlf.csv');
     expect(crlf.status).toBe(0);
     expect(crlf.stdout).toBe(lf.stdout);
-  });
-
-  it('the NAB development files score (one of them with CRLF line endings)', () => {
-    const file = path.resolve(__dirname, '..', '..', 'shared', 'nab-dev', 'data', 'realAdExchange', 'exchange-4_cpc_results.csv');
-    const input = readFileSync(file, 'utf8');
-    expect(input).toContain('\r\n');
-    const r = spawnSync(process.execPath, [CLI, 'score', file], { encoding: 'utf8' });
-    expect(r.status).toBe(0);
-    expect(r.stdout.trimEnd().split('\n')).toHaveLength(input.trimEnd().split(/\r?\n/).length);
   });
 
   it.each([

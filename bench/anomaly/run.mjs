@@ -52,6 +52,16 @@ if (existsSync(path.join(dir, 'reference', 'numenta'))) {
     return { ...s, timestamps: rows.map((r) => r[0]), scores: rows.map((r) => Number(r[2])) };
   });
   reference = Object.fromEntries(Object.entries(profiles).map(([name, w]) => [name, nabScore(htm, w)]));
+  // NAB's own code gives these for HTM's outputs on the development subset (its README).
+  if (path.basename(dir) === 'nab-dev') {
+    const want = { standard: 70.23, reward_low_FP_rate: 64.38, reward_low_FN_rate: 74.2 };
+    for (const [name, w] of Object.entries(want)) {
+      if (Math.abs(reference[name].score - w) > 0.006) {
+        console.error(`nab-scorer: HTM ${name} ${reference[name].score.toFixed(3)}, NAB's own code ${w}: the scorer is wrong`);
+        process.exit(1);
+      }
+    }
+  }
   // Leave one series out (standard profile): is the lead over HTM carried by one series?
   reference.jackknife = corpus.map((s, k) => ({
     without: s.rel,

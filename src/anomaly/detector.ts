@@ -4,7 +4,7 @@
  *
  * The score of a point depends only on that point and the ones before it (never on the series'
  * length or overall range: ranges are online min/max), and the state is a few fixed-size typed
- * arrays (`stateBytes`, about 24 KB with the defaults). Four signals, each turned into a
+ * arrays (`stateBytes`, about 35 KB with the defaults). Four signals, each turned into a
  * "surprise" on one common scale, the largest wins; then one alarm per event.
  *
  * What each choice gained, measured on the NAB development subset (bench/anomaly; standard
@@ -16,12 +16,14 @@
  * | + range break (a value beyond the min/max seen so far)                   |     58.1 |
  * | + novelty at 3 time scales (1, 6, 24 points), knobs searched (400 runs)  |     61.7 |
  * | + seasonal residual (half-hour-of-day and -of-week profiles)             |     73.3 |
- * | scales 6 and 24 only (the 1-point scale added false positives)           |     74.1 |
- * | without stage 4 (one alarm per event): damp 1                            |   −0.6   |
- * | without the range break                                                  |   −9.6   |
+ * | scales 6 and 24 only (the 1-point scale added false positives): defaults |     74.1 |
+ * Taking one part out of the defaults: the seasonal residual −8.6 (65.6), the range break −11.4
+ * (62.8), one alarm per event (damp 1) −0.2 (73.9, one false positive more).
  * Tried and dropped: log of the novelty (−28), novelty bounded by its running mean (−10), novelty
  * as a ratio to its running peak (−5), scores relative to the series' own record (+0.2 for a knob),
- * longer shapes at coarse scales (−2 … −7).
+ * longer shapes at coarse scales (−2 … −7), a longer warm-up or a ramp of the first 600 scores
+ * (+0.3 for a knob), clipping outliers out of the surprise's running variance (−6 … −34: heavy
+ * tails are real, the inflated spread after an event is what keeps its tail quiet).
  *
  * 1. Pattern novelty (novelty.ts): at each time scale (blocks of 6 and 24 points), the shape of
  *    the last 3 block means against every earlier shape in a bounded ring, nearest-neighbour
