@@ -134,7 +134,7 @@ describe('shop-otel-anomaly serve against a real Prometheus', () => {
 
   it("the dashboard's queries return data", async () => {
     const board = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
-    const exprs = board.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr.replaceAll('$series', '.*').replaceAll('$service', '.*') })));
+    const exprs = board.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr.replaceAll('$series', 'orders_created').replaceAll('$service', 'shop-api') })));
     expect(exprs.length).toBeGreaterThanOrEqual(6);
     for (const { panel, expr } of exprs) {
       const r = await prom.query(expr);
@@ -155,6 +155,28 @@ describe('shop-otel-anomaly serve against a real Prometheus', () => {
       return metricValue(t, 'shop_anomaly_prometheus_up') === 1 ? metricValue(t, 'shop_anomaly_points_total') : undefined;
     }, 30_000);
     expect(points).toBeLessThan(100); // only the points since the stop, not two days again
+  });
+
+  it('--shard i/n: of two replicas, exactly one scores a series', async () => {
+    const replicas = await Promise.all([0, 1].map(async (i) => {
+      const port = await freePort();
+      const proc = spawnLogged(process.execPath, [CLI, 'serve', '--prometheus', prom.url, '--listen', `127.0.0.1:${port}`, '--queries', path.join(dir, 'queries.json'),
+        '--step', `${STEP}s`, '--warmup', '1h', '--shard', `${i}/2`, '--state', path.join(dir, `shard-${i}.json`)], path.join(dir, `shard-${i}.log`));
+      return { port, proc };
+    }));
+    try {
+      const counts = await Promise.all(replicas.map(({ port }) => waitFor('first read', async () => {
+        const t = await metricsText(port);
+        return metricValue(t, 'shop_anomaly_prometheus_up') === 1 ? metricValue(t, 'shop_anomaly_series') : undefined;
+      }, 30_000)));
+      expect([...counts].sort()).toEqual([0, 1]);
+      const owner = replicas[counts.indexOf(1)];
+      const other = replicas[counts.indexOf(0)];
+      expect(await metricsText(owner.port)).toMatch(/shop_anomaly_score\{series="orders_created",service="shop-api",component="shop-api"\} /);
+      expect(await metricsText(other.port)).not.toMatch(/shop_anomaly_score\{/);
+    } finally {
+      for (const r of replicas) expect(await r.proc.stop()).toBe(0);
+    }
   });
 
   it('a Prometheus that is slow (accepts, never answers) times out, is retried and reported', async () => {
