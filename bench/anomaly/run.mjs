@@ -28,12 +28,13 @@ const series = Object.keys(windows).sort().map((rel) => {
 const totalPoints = series.reduce((n, s) => n + s.values.length, 0);
 
 // 1. Scores.
-const corpus = series.map((s) => {
-  const d = new StreamingDetector();
+const scoreCorpus = (options) => series.map((s) => {
+  const d = new StreamingDetector(options);
   const scores = new Float64Array(s.values.length);
   for (let i = 0; i < s.values.length; i++) scores[i] = d.update(s.values[i], s.ms[i]);
   return { ...s, scores };
 });
+const corpus = scoreCorpus();
 const ours = Object.fromEntries(Object.entries(profiles).map(([name, w]) => [name, nabScore(corpus, w)]));
 if (args.out) {
   for (const s of corpus) {
@@ -69,6 +70,17 @@ if (existsSync(path.join(dir, 'reference', 'numenta'))) {
     htm: nabScore(htm.filter((_, i) => i !== k), profiles.standard).score,
   }));
 }
+
+// Sensitivity: every knob halved and doubled, the others at their defaults (standard profile).
+const KNOBS = ['window', 'history', 'warmup', 'longWindow', 'minSpread', 'rangeK', 'seasonalMemory', 'seasonalShort', 'quietPeriod', 'damp'];
+const sensitivity = KNOBS.map((knob) => {
+  const at = (f) => {
+    const v = DEFAULT_OPTIONS[knob] * f;
+    const value = Number.isInteger(DEFAULT_OPTIONS[knob]) ? Math.max(1, Math.round(v)) : v;
+    return { value, score: nabScore(scoreCorpus({ [knob]: value }), profiles.standard).score };
+  };
+  return { knob, value: DEFAULT_OPTIONS[knob], half: at(0.5), double: at(2) };
+});
 
 // 3. Throughput: every series through fresh detectors, best of 5 rounds (one core: this loop).
 const rounds = [];
@@ -131,6 +143,15 @@ Thresholds optimised per profile over this corpus alone (NAB's method, nab-score
 ${line('shop-otel (this detector, defaults)', ours)}
 ${reference ? `${line('Numenta HTM (NAB\'s published outputs, scored by nab-scorer.mjs)', reference)}\n` : ''}
 ${reference ? `NAB's own code gives HTM 70.23 / 64.38 / 74.20 on the development subset (its README): the scorer reproduces it.\n` : ''}${reference ? jackknifeTable(reference.jackknife) : ''}
+## Sensitivity (standard profile)
+
+Each knob halved and doubled, the others at their defaults: a flat optimum is what lets the options
+chosen on ${series.length} series carry over to others.
+
+| option | default | halved | doubled |
+| --- | ---: | ---: | ---: |
+${sensitivity.map((r) => `| \`${r.knob}\` | ${r.value} (${f(ours.standard.score)}) | ${r.half.value}: ${f(r.half.score)} | ${r.double.value}: ${f(r.double.score)} |`).join('\n')}
+
 ## Throughput and memory
 
 | measure | value |
