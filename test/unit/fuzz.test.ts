@@ -86,6 +86,22 @@ describe('configuration: any OTEL_* and SHOP_OTEL_* values', () => {
     );
   });
 
+  // Variables that take any text (a name, field names, a pattern) or whose value the OTLP exporter
+  // validates itself (the endpoints): no diagnostic of ours is due for them.
+  const FREE_TEXT = new Set(['OTEL_SERVICE_NAME', 'SHOP_OTEL_ORDER_ID_FIELDS', 'SHOP_OTEL_CUSTOMER_ID_FIELDS', 'SHOP_OTEL_REDACT_PATTERNS', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT']);
+  it('any other variable with a value it cannot take is named in a diagnostic, and the default used', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ENV_KEYS.filter((k) => !FREE_TEXT.has(k))), fc.stringMatching(/^[a-z]{0,4}![a-z]{0,4}$/), (key, bad) => {
+        stderr = [];
+        const env: Record<string, string> = { [key]: bad };
+        if (key === 'OTEL_TRACES_SAMPLER_ARG') env.OTEL_TRACES_SAMPLER = 'traceidratio';
+        resolveConfig({}, env);
+        expect(stderr.join(''), `${key}=${bad}`).toContain(key);
+      }),
+      { seed: SEED, numRuns: 400 },
+    );
+  });
+
   it('a value that is not a number, where a number is wanted, is named in one diagnostic', () => {
     fc.assert(
       fc.property(fc.constantFrom(...NUMERIC), fc.stringMatching(/^[a-z!?#]{1,8}$/), (key, bad) => {
