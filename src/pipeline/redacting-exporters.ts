@@ -53,11 +53,7 @@ export class RedactingSpanExporter implements SpanExporter {
 
   /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
   redact(spans: ReadableSpan[]): void {
-    for (const span of spans) {
-      this.redactor.redactAttributes(span.attributes as Record<string, unknown>);
-      for (const event of span.events) this.redactor.redactAttributes(event.attributes as Record<string, unknown> | undefined);
-      if (span.status.message) (span.status as { message?: string }).message = this.redactor.redactString(span.status.message);
-    }
+    for (const span of spans) this.redactor.redactSpan(span as unknown as Parameters<Redactor['redactSpan']>[0]);
   }
 
   shutdown(): Promise<void> {
@@ -98,10 +94,8 @@ export class RedactingLogExporter implements LogRecordExporter {
     for (const record of records) {
       this.redactor.redactAttributes(record.attributes as Record<string, unknown>);
       const body = record.body;
-      if (body !== undefined && body !== null && typeof body !== 'number' && typeof body !== 'boolean') {
-        const redacted = this.redactor.redactValue('', body);
-        if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;
-      }
+      const redacted = this.redactor.redactLogBody(body);
+      if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;
     }
   }
 

@@ -22,3 +22,12 @@ describe('runtime', () => {
     expect(unsupportedRuntime()).toBeUndefined();
   });
 });
+
+it('the container image runs the Node that scripts/node.sh provisions for 24', () => {
+  const root = path.join(__dirname, '..', '..');
+  const pinned = /\[24\]=(24\.\d+\.\d+)/.exec(readFileSync(path.join(root, 'scripts/node.sh'), 'utf8'))?.[1];
+  expect(pinned).toMatch(/^24\./);
+  const froms = [...readFileSync(path.join(root, 'samples/Dockerfile'), 'utf8').matchAll(/^FROM node:(\S+?)-/gm)].map((m) => m[1]);
+  expect(froms.length).toBeGreaterThan(0);
+  expect(new Set(froms)).toEqual(new Set([pinned]));
+});
