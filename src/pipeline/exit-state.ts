@@ -51,8 +51,3 @@ export function sleepUnlessExiting(ms: number): Promise<boolean> {
     waiters.add(wake);
   });
 }
-
-/** Tests only: back to running. */
-export function resetExitState(): void {
-  deadline = undefined;
-}
