@@ -106,3 +106,29 @@ export function scenarios() {
   }
   return list;
 }
+
+// Weekly seasonality: a shop busy on weekdays (10 ± 5/min), quiet at weekends (4 ± 2/min), the
+// daily trough at 04:00. Minute 0 is a Saturday; 9½ days, so the second weekend and the Monday
+// after it are judged with a 1-week reference (the first weekend has none: not judged).
+export const WEEK_HORIZON = 9 * DAY + 12 * 60;
+export const WEEK_JUDGED_FROM = 7 * DAY; // the second Saturday, 00:00
+
+export function weekly(minutes, seed) {
+  const rand = prng(seed);
+  const phase = (3 * Math.PI) / 2 - (2 * Math.PI * 240) / DAY;
+  return Array.from({ length: minutes }, (_, t) => {
+    const weekend = Math.floor(t / DAY) % 7 < 2;
+    const [mean, amplitude] = weekend ? [4, 2] : [10, 5];
+    return Math.max(0, mean + amplitude * Math.sin((2 * Math.PI * t) / DAY + phase) + gaussian(rand));
+  });
+}
+
+export function weeklyScenarios() {
+  const sunday = 8 * DAY + 4 * 60; // the second Sunday, at the daily trough (≈ 2/min)
+  const monday = 9 * DAY + 10 * 60; // the Monday after, 10:00 (≈ 12/min, the day after a quiet Sunday)
+  return [
+    { name: 'weekly_normal', what: 'weekdays 10 ± 5/min, weekends 4 ± 2/min, noise σ=1: the second weekend and the Monday after', values: weekly(WEEK_HORIZON, 301), quiet: true, grafana: '—' },
+    { name: 'weekly_burst', what: '×10 for 5 minutes on a Sunday night', values: weekly(WEEK_HORIZON, 302).map((v, t) => (t >= sunday && t < sunday + 5 ? v * 10 : v)), start: sunday, minutes: 5, direction: 'up', within: 4, grafana: '—' },
+    { name: 'weekly_drop', what: 'drop to zero for 30 minutes on the Monday after the weekend', values: weekly(WEEK_HORIZON, 303).map((v, t) => (t >= monday && t < monday + 30 ? 0 : v)), start: monday, minutes: 30, direction: 'down', within: 4, keep: [20], grafana: '—' },
+  ];
+}

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HORIZON, WARMUP, scenarios } from './anomaly-scenarios.mjs';
+import { HORIZON, WARMUP, WEEK_HORIZON, WEEK_JUDGED_FROM, scenarios, weeklyScenarios } from './anomaly-scenarios.mjs';
 import { tracesUrlAt } from './links.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -32,13 +32,12 @@ function header(what) {
   ];
 }
 
-/** The seasonal scenarios: quiet on normal days, each anomaly caught in time and held. */
-export function seasonalTests() {
-  const out = header('anomaly-scenarios.mjs: normal days and the anomalies of issue 8');
-  out.push('  - name: seasonal noisy data, 26 h warm-up then 22 h judged; the anomalies issue 8 measured');
+/** Seasonal scenarios: quiet on normal data, each anomaly caught in time and held; judged from `from` to `horizon`. */
+function judged(title, name, list, from, horizon) {
+  const out = header(title);
+  out.push(`  - name: ${JSON.stringify(name)}`);
   out.push('    interval: 1m');
   out.push('    input_series:');
-  const list = scenarios();
   for (const s of list) {
     out.push(`      # ${s.what}${s.start !== undefined ? `, from minute ${s.start}` : ''}`);
     out.push(`      - series: 'shop:anomaly:input${sel({ anomaly_name: s.name, ...LABELS })}'`);
@@ -47,14 +46,14 @@ export function seasonalTests() {
   out.push('    promql_expr_test:');
   for (const s of list) {
     if (s.quiet) {
-      out.push(`      # ${s.name}: quiet for the 22 judged hours.`);
-      out.push(`      - expr: count_over_time(${firing(s.name)}[${m(HORIZON - WARMUP)}])`);
-      out.push(`        eval_time: ${m(HORIZON - 1)}`);
+      out.push(`      # ${s.name}: quiet for the ${(horizon - from) / 60} judged hours.`);
+      out.push(`      - expr: count_over_time(${firing(s.name)}[${m(horizon - from)}])`);
+      out.push(`        eval_time: ${m(horizon - 1)}`);
       out.push('        exp_samples: []');
       continue;
     }
     out.push(`      # ${s.name}: quiet until minute ${s.start}, then ${s.direction} within ${s.within} minutes${s.keep ? `, still firing after ${s.keep.join(', ')} minutes` : ''}.`);
-    out.push(`      - expr: count_over_time(${firing(s.name)}[${m(s.start - 1 - WARMUP)}])`);
+    out.push(`      - expr: count_over_time(${firing(s.name)}[${m(s.start - 1 - from)}])`);
     out.push(`        eval_time: ${m(s.start - 1)}`);
     out.push('        exp_samples: []');
     for (const after of [s.within, ...(s.keep ?? [])]) {
@@ -65,6 +64,9 @@ export function seasonalTests() {
   }
   return out.join('\n') + '\n';
 }
+
+export const seasonalTests = () => judged('anomaly-scenarios.mjs: normal days and the anomalies of issue 8', 'seasonal noisy data, 26 h warm-up then 22 h judged; the anomalies issue 8 measured', scenarios(), WARMUP, HORIZON);
+export const weeklyTests = () => judged('anomaly-scenarios.mjs: weekly seasonality', 'busy weekdays, quiet weekends: the second weekend and the Monday after, with a 1-week reference', weeklyScenarios(), WEEK_JUDGED_FROM, WEEK_HORIZON);
 
 /** Exact values on exact data: the alert's labels and annotations (the band from the fallback reference). */
 export function annotationTests() {
@@ -100,7 +102,7 @@ export function annotationTests() {
   return out.join('\n') + '\n';
 }
 
-export const FILES = { 'shop-anomaly-seasonal.test.yml': seasonalTests, 'shop-anomaly.test.yml': annotationTests };
+export const FILES = { 'shop-anomaly-seasonal.test.yml': seasonalTests, 'shop-anomaly-seasonal-weekly.test.yml': weeklyTests, 'shop-anomaly.test.yml': annotationTests };
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
