@@ -70,7 +70,7 @@ export const weeklyTests = () => judged('anomaly-scenarios.mjs: weekly seasonali
 
 /** Exact values on exact data: the alert's labels and annotations (the band from the fallback reference). */
 export function annotationTests() {
-  const out = header('exact data: labels and annotations of ShopAnomaly');
+  const out = header('exact data: labels and annotations of ShopAnomaly, the input types');
   const labels = sel({ anomaly_name: 'orders_created', anomaly_type: 'rate', service: 'shop-api', component: 'shop-api' });
   out.push('  - name: a ×10 burst on a steady first day (no seasonal history yet) renders its values');
   out.push('    interval: 1m');
@@ -99,6 +99,32 @@ export function annotationTests() {
   out.push(`      - expr: ${firing('orders_created')}`);
   out.push('        eval_time: 145m');
   out.push('        exp_samples: []');
+  // The input types: a ratio and a latency alert up only, by their bands, above their minimum change.
+  const typed = (name, type) => `shop:anomaly:input${sel({ anomaly_name: name, anomaly_type: type, service: 'shop-api', component: 'shop-api' })}`;
+  const typedAlert = (name, type) => `ALERTS${sel({ alertname: 'ShopAnomaly', alertstate: 'firing', anomaly_name: name, anomaly_type: type, category: 'anomaly', component: 'shop-api', direction: 'up', service: 'shop-api', severity: 'warning' })}`;
+  out.push('  - name: "anomaly types: ratio and latency alert up, by their bands, above their minimum change; never down"');
+  out.push('    interval: 1m');
+  out.push('    input_series:');
+  out.push(`      - series: '${typed('error_ratio', 'ratio')}'`);
+  out.push("        values: '0.01x120 0.3x10 0.01x30'");
+  out.push(`      - series: '${typed('error_ratio_small', 'ratio')}'`);
+  out.push("        values: '0.01x120 0.04x10 0.01x30'");
+  out.push(`      - series: '${typed('latency_p95', 'latency')}'`);
+  out.push("        values: '200x120 20x30 1000x10'");
+  out.push('    promql_expr_test:');
+  out.push(`      - expr: ${firing('error_ratio')}`);
+  out.push('        eval_time: 124m');
+  out.push(`        exp_samples: [ { labels: '${typedAlert('error_ratio', 'ratio')}', value: 1 } ]`);
+  out.push(`      - expr: count_over_time(${firing('error_ratio_small')}[160m])`);
+  out.push('        eval_time: 160m');
+  out.push('        exp_samples: []');
+  out.push('      # A latency fall is no anomaly; a rise ×5 (above the band and 100 ms) is.');
+  out.push(`      - expr: count_over_time(${firing('latency_p95')}[30m])`);
+  out.push('        eval_time: 149m');
+  out.push('        exp_samples: []');
+  out.push(`      - expr: ${firing('latency_p95')}`);
+  out.push('        eval_time: 154m');
+  out.push(`        exp_samples: [ { labels: '${typedAlert('latency_p95', 'latency')}', value: 1 } ]`);
   return out.join('\n') + '\n';
 }
 
