@@ -131,13 +131,26 @@ const warnings = {
       alerts: [
         { at: 10, alert: 'ShopDbQueryFailures', fire: [] },
         { at: 13, alert: 'ShopDbQueryFailures', fire: [
-          { labels: W('warning', 'error', 'shop-api', 'shop-db'), summary: 'shop-db: 20 failed queries in 5 minutes (shop-api)', description: 'shop-api saw 20 queries or connections to shop-db fail in the last 5 minutes (events db.query.failed, db.connection.failed, failed pg spans; threshold 5). Is PostgreSQL up and accepting connections?' },
-          { labels: W('warning', 'error', 'shop-internal', 'shop-db'), summary: 'shop-db: 12 failed queries in 5 minutes (shop-internal)', description: 'shop-internal saw 12 queries or connections to shop-db fail in the last 5 minutes (events db.query.failed, db.connection.failed, failed pg spans; threshold 5). Is PostgreSQL up and accepting connections?' },
+          { labels: W('warning', 'error', 'shop-api', 'shop-db'), summary: 'shop-db: 20 failed queries or connections in 5 minutes (shop-api)', description: 'shop-api saw 20 queries or connections to shop-db fail in the last 5 minutes (db.query.failed or failed pg spans: threshold 5; db.connection.failed: threshold 2). Is PostgreSQL up and accepting connections?' },
+          { labels: W('warning', 'error', 'shop-internal', 'shop-db'), summary: 'shop-db: 12 failed queries or connections in 5 minutes (shop-internal)', description: 'shop-internal saw 12 queries or connections to shop-db fail in the last 5 minutes (db.query.failed or failed pg spans: threshold 5; db.connection.failed: threshold 2). Is PostgreSQL up and accepting connections?' },
         ] },
         { at: 25, alert: 'ShopDbQueryFailures', fire: [
-          { labels: W('warning', 'error', 'shop-api', 'shop-db'), summary: 'shop-db: 25 failed queries in 5 minutes (shop-api)', description: 'shop-api saw 25 queries or connections to shop-db fail in the last 5 minutes (events db.query.failed, db.connection.failed, failed pg spans; threshold 5). Is PostgreSQL up and accepting connections?' },
-          { labels: W('warning', 'error', 'shop-internal', 'shop-db'), summary: 'shop-db: 15 failed queries in 5 minutes (shop-internal)', description: 'shop-internal saw 15 queries or connections to shop-db fail in the last 5 minutes (events db.query.failed, db.connection.failed, failed pg spans; threshold 5). Is PostgreSQL up and accepting connections?' },
+          { labels: W('warning', 'error', 'shop-api', 'shop-db'), summary: 'shop-db: 25 failed queries or connections in 5 minutes (shop-api)', description: 'shop-api saw 25 queries or connections to shop-db fail in the last 5 minutes (db.query.failed or failed pg spans: threshold 5; db.connection.failed: threshold 2). Is PostgreSQL up and accepting connections?' },
+          { labels: W('warning', 'error', 'shop-internal', 'shop-db'), summary: 'shop-db: 15 failed queries or connections in 5 minutes (shop-internal)', description: 'shop-internal saw 15 queries or connections to shop-db fail in the last 5 minutes (db.query.failed or failed pg spans: threshold 5; db.connection.failed: threshold 2). Is PostgreSQL up and accepting connections?' },
         ] },
+      ],
+    },
+    {
+      name: 'PostgreSQL shuts down: it logs a FATAL line per connection it ends (db.connection.failed); held 5 minutes after',
+      series: {
+        [event('db.connection.failed', 'postgresql', 'shop-db', 'ERROR')]: '_x10 3x30',
+        [event('db.connection.failed', 'postgresql', 'mes-db', 'ERROR')]: '_x10 1x30',
+      },
+      alerts: [
+        { at: 10, alert: 'ShopDbQueryFailures', fire: [] },
+        { at: 11, alert: 'ShopDbQueryFailures', fire: [{ labels: W('warning', 'error', 'postgresql', 'shop-db'), summary: 'shop-db: 3 failed queries or connections in 5 minutes (postgresql)', description: 'postgresql saw 3 queries or connections to shop-db fail in the last 5 minutes (db.query.failed or failed pg spans: threshold 5; db.connection.failed: threshold 2). Is PostgreSQL up and accepting connections?' }] },
+        { at: 19, alert: 'ShopDbQueryFailures', fire: [{ annotatedAt: 14, labels: W('warning', 'error', 'postgresql', 'shop-db'), summary: 'shop-db: 3 failed queries or connections in 5 minutes (postgresql)', description: 'postgresql saw 3 queries or connections to shop-db fail in the last 5 minutes (db.query.failed or failed pg spans: threshold 5; db.connection.failed: threshold 2). Is PostgreSQL up and accepting connections?' }] },
+        { at: 21, alert: 'ShopDbQueryFailures', fire: [] },
       ],
     },
     eventAlert({ alert: 'ShopMessageDeliveryFailures', event: 'messaging.delivery.failed', service: 'shop-api', component: 'message-queue', severity: 'ERROR', values: '0+2x30', quietAt: 4, at: 6, normal: { service: 'crm-internal', component: 'message-queue', values: '_x10 1x20' },
