@@ -257,6 +257,20 @@ const pipeline = {
       ],
     },
     {
+      name: 'a service stops while the collector is down too: not called silent until the collector has been back 10 minutes',
+      series: {
+        [sel('up', { job: 'otelcol-shop', instance: 'otelcol-shop:8889' })]: '1x15 0x5 1x30',
+        [sel('nodejs_eventloop_time_seconds_total', { job: 'crm-api', instance: 'otelcol-shop:8889', nodejs_eventloop_state: 'idle' })]: '0+60x15 _x5 900x30',
+        [server('crm-api', 'crm-api')]: '0+10x50',
+      },
+      alerts: [
+        { at: 26, alert: 'ShopServiceSilent', fire: [] },
+        // up is 0 from minute 16 to 21: the guard holds to 31, pending from 32, firing at 37.
+        { at: 36, alert: 'ShopServiceSilent', fire: [] },
+        { at: 38, alert: 'ShopServiceSilent', fire: [{ labels: { severity: 'warning', category: 'pipeline', job: 'crm-api', service: 'crm-api', component: 'crm-api' }, summary: 'crm-api has stopped sending telemetry', description: 'No new runtime metrics from crm-api (component crm-api) for 10 minutes, though it sent them in the last 6 hours: the service is down, hangs, or cannot reach the collector.' }] },
+      ],
+    },
+    {
       name: 'the collector refuses data (memory limiter) and an exporter fails; a full store queue; the SIEM queue fills',
       series: {
         [self('otelcol_receiver_refused_log_records_total', { receiver: 'otlp', transport: 'http' })]: '0x5 0+100x20',
