@@ -213,7 +213,7 @@ const warnings = {
 const P = (severity, extra) => ({ severity, category: 'pipeline', component: 'pipeline', service: 'otelcol-shop', ...extra });
 const pipeline = {
   rules: ['shop-signals.rules.yml', 'shop-pipeline.rules.yml'],
-  order: ['shop-signals', 'shop-pipeline'],
+  order: ['shop-signals', 'shop-signals-info', 'shop-pipeline'],
   tests: [
     {
       name: 'the collector stops: both its scrape targets fail',
