@@ -226,6 +226,10 @@ describe('render-rules.mjs', () => {
       ['      - alert: X', '        expr: |', '          rate(a[10s]) > 0', '          # a comment [5m]', '        for: 20s', '        keep_firing_for: 30s', '    interval: 2s', '        annotations:', '          runbook_url: https://git.example/shop-otel/blob/main/docs/runbooks/X.md', "          traces_url: 'https://jaeger.example/search?service=a'", ''].join('\n'));
   });
 
+  it('rewrites quoted runbook links too', () => {
+    expect(renderRuleFile('          runbook_url: "docs/runbooks/X.md"', { runbookBase: 'https://r/' })).toBe('          runbook_url: "https://r/X.md"');
+  });
+
   it('without --time-scale writes the production rules unchanged', () => {
     const out = tmp();
     const r = node('render-rules.mjs', ['--out', out]);
