@@ -247,6 +247,25 @@ describe('Shop DB and MES DB (as the clients observe them)', () => {
     expect(String(rec.attributes['db.query.text'])).toContain('no_such_table_for_policy');
   });
 
+  it('ERROR connection failures, seen by the client: a pool that cannot connect, on the request\'s trace', async () => {
+    const down = await startComponent('shop-api', { DATABASE_URL: 'postgres://shop:shop@127.0.0.1:9/shop' });
+    try {
+      for (let i = 0; i < 3; i++) expect((await fetch(`${down.url}/db/ok`)).status).toBe(500);
+      const rec = await expectEvent(down.service, 'db.connection.failed');
+      expect(rec.attributes['shop.component']).toBe('shop-db');
+      expect(rec.attributes['db.namespace']).toBe('shop');
+      expect(rec.attributes['error.type']).toBe('ECONNREFUSED');
+      expect(rec.attributes['server.port']).toBe(9);
+      const server = await receiver.waitFor('the failed request\'s server span', () => receiver.spans.find((s) => s.resource['service.name'] === down.service && s.kind === 2 && s.traceId === rec.traceId));
+      expect(server.name).toBe('GET /db/ok');
+      // At most one a second per database: three failures within a second are one event.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(receiver.logs.filter((l) => l.resource['service.name'] === down.service && l.attributes['event.name'] === 'db.connection.failed').length).toBeLessThanOrEqual(2);
+    } finally {
+      await down.app.stop();
+    }
+  });
+
   it('the MES DB is its own component', async () => {
     const m = await startComponent('mes-api', { DATABASE_URL: PG_URL.replace(/\/shop$/, '/mes') });
     try {

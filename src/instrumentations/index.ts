@@ -28,7 +28,8 @@ const FACTORIES: Record<InstrumentationName, Factory> = {
   },
   pg: (config) => {
     const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
-    return new PgInstrumentation({
+    const { PgConnectEventsInstrumentation } = require('./pg-connect-events') as typeof import('./pg-connect-events');
+    const queries = new PgInstrumentation({
       // Connection spans are noise next to the query spans; parameter values are never exported.
       ignoreConnectSpans: true,
       enhancedDatabaseReporting: false,
@@ -36,6 +37,7 @@ const FACTORIES: Record<InstrumentationName, Factory> = {
       // The policy's db.query.completed event reports the query's result size.
       responseHook: (span, { data }) => span.setAttribute('db.response.returned_rows', Number(data.rowCount ?? data.rows?.length ?? 0)),
     });
+    return [queries, new PgConnectEventsInstrumentation(config.policy.dbComponents)];
   },
   amqplib: (config) => {
     const { AmqplibInstrumentation } = require('@opentelemetry/instrumentation-amqplib') as typeof import('@opentelemetry/instrumentation-amqplib');
