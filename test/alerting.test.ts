@@ -1,0 +1,272 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, runFixture, type Fixture } from './support/fixture';
+import { createPrivatePostgres, type PrivatePostgres } from './support/private-postgres';
+import { startSampleShop, type ShopPorts } from './support/sample-shop';
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/ban-ts-comment */
+// @ts-ignore -- plain .mjs modules of the scripts, typed loosely here
+import * as stackModule from '../scripts/pipeline/stack.mjs';
+// @ts-ignore
+import * as receiversModule from '../scripts/alerting/local-receivers.mjs';
+// @ts-ignore
+import * as alertingModule from '../scripts/alerting/alerting-stack.mjs';
+// @ts-ignore
+import * as rulesModule from '../scripts/alerting/render-rules.mjs';
+
+const stack = stackModule as any;
+const localReceivers = receiversModule as any;
+const alerting = alertingModule as any;
+const rules = rulesModule as any;
+
+/**
+ * Alerting end to end, with the real parts: the sample shop (every service under
+ * `--import shop-otel/register`, on a PostgreSQL of this test's own) sends to our collector build;
+ * Prometheus (Debian's) scrapes it and evaluates the alert rules rendered by render-rules.mjs in
+ * the fast profile (every window and `for:` ÷ TIME_SCALE, evaluation every second); Alertmanager
+ * (Debian's) routes with collector/stack/alertmanager's config (timings ÷ TIME_SCALE) to a local
+ * SMTP relay (STARTTLS + AUTH), Telegram's Bot API, a chat webhook and an SMS gateway (behind our
+ * SMS bridge), and to the SIEM through our forwarder and the collector's RFC 5424 feed (rsyslog).
+ * Normal traffic first — nothing may fire — then six incidents, one after another, each with the
+ * alert it must raise, the channels it must reach (and only those), a bound on the time to the
+ * notification, and the resolved notification after recovery. Last, every panel query of the
+ * provisioned Grafana dashboards runs against this Prometheus and must return data.
+ */
+
+const TIME_SCALE = 30;
+const FIRE_WITHIN_MS = 75_000;
+const RESOLVE_WITHIN_MS = 120_000;
+
+type Channel = 'sms' | 'telegram' | 'chat' | 'email';
+const ALL: Channel[] = ['sms', 'telegram', 'chat', 'email'];
+const PAGE: Channel[] = ALL;
+const NOTIFY: Channel[] = ['telegram', 'chat', 'email'];
+
+let dir: string;
+let pg: PrivatePostgres;
+let r: any;
+let al: any;
+let st: any;
+let shop: Fixture;
+let traffic: Fixture;
+let collectorOpts: any;
+const ports: Record<string, number> = {};
+let shopPorts: ShopPorts;
+const timeline: string[] = [];
+const note = (line: string) => { timeline.push(`${new Date().toISOString().slice(11, 19)} ${line}`); };
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${timeline.join('\n')}`);
+    await sleep(500);
+  }
+}
+
+/** One notification as received on a channel: the text a person reads there, and when. */
+interface Received { channel: Channel; at: number; text: string; to?: string[] }
+function received(): Received[] {
+  const out: Received[] = [];
+  for (const m of r.sms.messages) out.push({ channel: 'sms', at: Date.parse(m.at), text: String(m.body.text) });
+  for (const m of r.telegram.messages) out.push({ channel: 'telegram', at: Date.parse(m.at), text: String(m.body.text).replace(/<[^>]+>/g, '') });
+  for (const m of r.chat.messages) out.push({ channel: 'chat', at: Date.parse(m.at), text: `${m.body.attachments?.[0]?.title}\n${m.body.attachments?.[0]?.text}` });
+  for (const m of r.smtp.inbox) out.push({ channel: 'email', at: Date.parse(m.at), text: `${m.subject}\n${m.text}`, to: m.to });
+  return out;
+}
+/** Notifications since `t` about `alertname` at `where` (service/component) whose text also matches `also`. */
+function about(t: number, alertname: string, where: string, also?: RegExp): Received[] {
+  return received().filter((n) => n.at >= t && n.text.includes(alertname) && n.text.includes(where) && (!also || also.test(n.text)));
+}
+const resolvedText = (n: Received) => /RESOLVED/.test(n.text.split('\n')[0] + n.text.split('\n')[1]);
+const channelsOf = (ns: Received[]) => [...new Set(ns.map((n) => n.channel))].sort();
+
+async function firingAlerts(): Promise<any[]> {
+  return (await st.prometheus.alerts()).filter((a: any) => a.state === 'firing');
+}
+
+interface Incident {
+  name: string;
+  alertname: string;
+  /** service/component as the notification shows it. */
+  where: string;
+  also?: RegExp;
+  channels: Channel[];
+  mailbox: string;
+  inject(): Promise<void>;
+  recover(): Promise<void>;
+}
+
+/** Inject, wait for the alert on its channels (only those), recover, wait for the resolved notification. */
+async function runIncident(inc: Incident): Promise<void> {
+  const t0 = Date.now();
+  note(`${inc.name}: inject`);
+  await inc.inject();
+  const firing = await waitFor(`${inc.alertname} (${inc.where}) notified on ${inc.channels.join(', ')}`, () => {
+    const ns = about(t0, inc.alertname, inc.where, inc.also).filter((n) => !resolvedText(n));
+    return inc.channels.every((c) => ns.some((n) => n.channel === c)) ? ns : undefined;
+  }, FIRE_WITHIN_MS);
+  const latency = Math.max(...inc.channels.map((c) => Math.min(...firing.filter((n) => n.channel === c).map((n) => n.at)))) - t0;
+  note(`${inc.name}: ${inc.alertname} on ${channelsOf(firing).join(', ')} after ${(latency / 1000).toFixed(1)} s; firing now: ${(await firingAlerts()).map((a) => `${a.labels.alertname}{${a.labels.service}/${a.labels.component}}`).join(' ')}`);
+  expect(latency).toBeLessThan(FIRE_WITHIN_MS);
+  for (const n of firing.filter((x) => x.channel === 'email')) expect(n.to).toEqual([inc.mailbox]);
+  if (inc.channels.includes('sms')) expect(firing.filter((n) => n.channel === 'sms').length).toBeGreaterThanOrEqual(alerting.SMS_RECIPIENTS.length);
+  // Give the other channels the same time the slowest expected one took: they must stay quiet.
+  await sleep(2000);
+  expect(channelsOf(about(t0, inc.alertname, inc.where, inc.also)), `${inc.name}: channels`).toEqual([...inc.channels].sort());
+
+  const t1 = Date.now();
+  note(`${inc.name}: recover`);
+  await inc.recover();
+  await waitFor(`${inc.alertname} (${inc.where}) resolved on ${inc.channels.join(', ')}`, () => {
+    const ns = about(t1, inc.alertname, inc.where).filter(resolvedText);
+    return inc.channels.every((c) => ns.some((n) => n.channel === c)) ? ns : undefined;
+  }, RESOLVE_WITHIN_MS);
+  note(`${inc.name}: resolved after ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+}
+
+const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((res) => { expect(res.ok, url).toBe(true); });
+const shopUrl = () => `http://127.0.0.1:${shopPorts.SHOP_API_PORT}`;
+const mesUrl = () => `http://127.0.0.1:${shopPorts.MES_API_PORT}`;
+
+/** The traffic generator in the background: steady orders until stopped. */
+function startTraffic(rate: number, duration: number): Fixture {
+  return runFixture(path.join(REPO, 'samples', 'traffic.mjs'), {
+    register: 'none',
+    args: ['--rate', String(rate), '--duration', String(duration), '--bad-ratio', '0', '--wait', '1', '--shop-url', shopUrl(), '--crm-url', `http://127.0.0.1:${shopPorts.CRM_API_PORT}`, '--files-url', `http://127.0.0.1:${shopPorts.FILE_STORE_PORT}`],
+  });
+}
+
+beforeAll(async () => {
+  const binary = stack.collectorBinary();
+  dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-alerting-'));
+  for (const n of ['otlpHttp', 'otlpGrpc', 'promExporter', 'health', 'selfMetrics', 'prometheus', 'siem', 'store', 'pg']) ports[n] = await alerting.freePort();
+  pg = createPrivatePostgres(path.join(dir, 'pg'), ports.pg);
+  const ruleFiles = rules.renderRules(path.join(dir, 'rules'), { scale: TIME_SCALE });
+  r = await localReceivers.startLocalReceivers(path.join(dir, 'receivers'));
+  al = await alerting.startAlerting({ dir: path.join(dir, 'alerting'), receivers: r, otlpLogsUrl: `http://127.0.0.1:${ports.otlpHttp}/v1/logs`, timeScale: TIME_SCALE });
+  collectorOpts = { binary, extraEnv: { SHOP_OTEL_POSTGRESQL_LOG: pg.logFile, SHOP_OTEL_SERVER_LOGS_START_AT: 'beginning' } };
+  st = await stack.startStack({ dir, ports, collector: collectorOpts, prometheus: { ruleFiles, alertmanagers: al.targets } });
+  shopPorts = { SHOP_API_PORT: String(await alerting.freePort()), CRM_API_PORT: String(await alerting.freePort()), MES_API_PORT: String(await alerting.freePort()), FILE_STORE_PORT: String(await alerting.freePort()) };
+  shop = await startSampleShop(st.otlpEndpoint, shopPorts, path.join(dir, 'files'), `alerting${process.pid}.`, {
+    SHOP_DB_URL: pg.url('shop'),
+    MES_DB_URL: pg.url('mes'),
+    // An order reaching the MES 1.5 s after it was created is late (production: 60 s).
+    SHOP_OTEL_MES_DELAY_MS: '1500',
+  });
+  traffic = startTraffic(3, 900);
+  note('stack up, traffic started');
+}, 900_000);
+
+afterAll(async () => {
+  if (process.env.SHOP_OTEL_TEST_VERBOSE === '1') process.stderr.write(`${timeline.join('\n')}\n`);
+  await traffic?.stop().catch(() => undefined);
+  await shop?.stop().catch(() => undefined);
+  await st?.stop();
+  await al?.stop();
+  await r?.stop();
+  pg?.stop();
+}, 60_000);
+
+describe('alerting end to end: incidents → alerts → the right channels → resolved', () => {
+  it('normal traffic: no alert fires, nothing is sent', async () => {
+    // Let every fast-profile window fill (the longest short ones: 5 min ÷ 30 = 10 s; 1 h ÷ 30 = 2 min is
+    // the anomaly framework's median, which only needs some samples), then watch for 20 s.
+    await waitFor('orders flowing through Prometheus', async () => (await st.prometheus.query('sum(shop_orders_created_total)'))[0]?.value[1] > 20, 90_000);
+    await sleep(30_000);
+    const t0 = Date.now();
+    for (let i = 0; i < 10; i++) {
+      const firing = await firingAlerts();
+      expect(firing.map((a) => `${a.labels.alertname}{${a.labels.service}/${a.labels.component}} ${a.annotations.description}`)).toEqual([]);
+      await sleep(2000);
+    }
+    expect(received().filter((n) => n.at >= t0 - 30_000)).toEqual([]);
+    note('normal traffic: quiet');
+  }, 240_000);
+
+  it('a 5xx burst in the Shop API pages (ShopHttpErrorRatioHigh, critical): SMS, Telegram, chat, the shop team\'s mail', async () => {
+    await runIncident({
+      name: '5xx burst', alertname: 'ShopHttpErrorRatioHigh', where: 'shop-api/shop-api', also: /CRITICAL|RESOLVED/, channels: PAGE, mailbox: 'shop-team@shop.example.com',
+      inject: () => post(`${shopUrl()}/admin/faults`, { errors: true }),
+      recover: () => post(`${shopUrl()}/admin/faults`, { errors: false }),
+    });
+  }, 300_000);
+
+  it('a CRITICAL record pages at once (ShopCriticalLog)', async () => {
+    await runIncident({
+      name: 'CRITICAL record', alertname: 'ShopCriticalLog', where: 'shop-api/shop-api', channels: PAGE, mailbox: 'shop-team@shop.example.com',
+      inject: () => post(`${shopUrl()}/admin/critical`, {}),
+      recover: async () => undefined, // one record: the alert ends when it leaves the window
+    });
+  }, 300_000);
+
+  it('a PostgreSQL outage raises ShopDbQueryFailures for the Shop DB: messenger and the ops mailbox, no SMS', async () => {
+    await runIncident({
+      name: 'PostgreSQL outage', alertname: 'ShopDbQueryFailures', where: '/shop-db', channels: NOTIFY, mailbox: 'ops@shop.example.com',
+      inject: async () => pg.stop(),
+      recover: async () => pg.start(),
+    });
+  }, 300_000);
+
+  it('an order-creation burst raises ShopAnomaly (orders_created, up): messenger and mail, no SMS', async () => {
+    let burst: Fixture | undefined;
+    await runIncident({
+      name: 'order burst', alertname: 'ShopAnomaly', where: 'shop-api/shop-api', also: /orders_created/, channels: NOTIFY, mailbox: 'shop-team@shop.example.com',
+      inject: async () => { burst = startTraffic(15, 25); },
+      recover: async () => { await burst?.exited; },
+    });
+  }, 300_000);
+
+  it('slow MES processing raises ShopMesProcessingDelayed: messenger and mail, no SMS', async () => {
+    await runIncident({
+      name: 'slow MES', alertname: 'ShopMesProcessingDelayed', where: 'mes-api/mes-api', channels: NOTIFY, mailbox: 'shop-team@shop.example.com',
+      inject: () => post(`${mesUrl()}/admin/faults`, { slowMs: 3000 }),
+      recover: () => post(`${mesUrl()}/admin/faults`, { slowMs: 0 }),
+    });
+  }, 300_000);
+
+  it('the collector stopping pages (ShopCollectorDown) and mutes what depends on it', async () => {
+    await runIncident({
+      name: 'collector stopped', alertname: 'ShopCollectorDown', where: 'otelcol-shop/pipeline', channels: PAGE, mailbox: 'ops@shop.example.com',
+      inject: () => st.collector.stop(),
+      recover: async () => {
+        st.collector = stack.startCollector(dir, ports, collectorOpts);
+        await st.collector.ready;
+      },
+    });
+    // While it was down, every service went silent: those alerts were inhibited, not sent.
+    expect(received().filter((n) => /ShopServiceSilent/.test(n.text))).toEqual([]);
+  }, 300_000);
+
+  it('the SIEM received every alert above, firing and resolved, in the collector\'s RFC 5424 feed', async () => {
+    const want = ['ShopHttpErrorRatioHigh', 'ShopCriticalLog', 'ShopDbQueryFailures', 'ShopAnomaly', 'ShopMesProcessingDelayed', 'ShopCollectorDown'];
+    const lines = await waitFor('firing and resolved lines of every incident in the SIEM', () => {
+      const l: string[] = st.siem.lines().filter((x: string) => / alert\.(firing|resolved) /.test(x));
+      return want.every((a) => ['firing', 'resolved'].every((s) => l.some((x) => x.includes(`alert="${a}"`) && x.includes(`alert_status="${s}"`)))) ? l : undefined;
+    }, 60_000);
+    const line = lines.find((x) => x.includes('alert="ShopCriticalLog"') && x.includes('alert_status="firing"'))!;
+    expect(line).toMatch(/^<\d+>1 \S+ \S+ alertmanager \S+ alert\.firing \[shop@32473 /);
+    expect(line).toContain('alert_severity="critical"');
+    expect(line).toContain('alert_component="shop-api"');
+    expect(line).toMatch(/FIRING critical ShopCriticalLog shop-api\/shop-api: /);
+  }, 120_000);
+
+  it('every panel query of the provisioned dashboards, variables expanded, returns data from this Prometheus', async () => {
+    // @ts-ignore
+    const dashboards: any = await import('../scripts/alerting/dashboards.mjs');
+    const queries = dashboards.panelQueries();
+    expect(queries.length).toBeGreaterThan(40);
+    const empty: string[] = [];
+    for (const q of queries) {
+      const expr = dashboards.expandVariables(q.expr, { range: '1h', variables: q.variables });
+      const res = await fetch(`${st.prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const json: any = await res.json();
+      expect(json.status, `${q.dashboard} / ${q.panel}: ${expr}: ${JSON.stringify(json.error)}`).toBe('success');
+      if (json.data.result.length === 0) empty.push(`${q.dashboard} / ${q.panel}: ${expr}`);
+    }
+    expect(empty).toEqual([]);
+  }, 120_000);
+});
