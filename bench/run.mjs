@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { cpuFineMs, cpuMs, machine, rssMb } from './lib/proc.mjs';
 import { fixedRate, request, saturate, sequential } from './lib/load.mjs';
-import { ablations, PEERS, ROOT, variants } from './variants.mjs';
+import { ablations, peerDir, ROOT, variants } from './variants.mjs';
 import { runCollectorBench } from './collector.mjs';
 import { writeResults } from './report.mjs';
 
@@ -173,7 +173,7 @@ async function main() {
   let list = variants(receiver.url);
   if (flag('--ablation')) list = [...list.filter((v) => v.id === 'bare' || v.id === 'shop-otel'), ...ablations(receiver.url)];
   if (ONLY) list = list.filter((v) => v.id === 'bare' || ONLY.includes(v.id));
-  if (!existsSync(path.join(PEERS, 'node_modules'))) list = list.filter((v) => v.cwd !== PEERS);
+  list = list.filter((v) => v.cwd === ROOT || existsSync(path.join(v.cwd, 'node_modules')));
 
   // The fixed rate: the same for every variant, well under every variant's saturation
   // (the peers keep about half of the bare throughput): 25 % of the bare service's, at most 800/s.
@@ -249,9 +249,10 @@ async function main() {
   }
 
   const versions = {};
-  const peerReq = createRequire(path.join(PEERS, 'package.json'));
+  const peerReq = (dir) => createRequire(path.join(peerDir(dir), 'package.json'));
   const rootReq = createRequire(path.join(ROOT, 'package.json'));
-  for (const [name, req] of [['shop-otel', rootReq], ['@opentelemetry/sdk-trace-base', rootReq], ['express', rootReq], ['pg', rootReq], ['amqplib', rootReq], ['winston', rootReq], ['@opentelemetry/auto-instrumentations-node', peerReq], ['@elastic/opentelemetry-node', peerReq], ['@splunk/otel', peerReq], ['dd-trace', peerReq]]) {
+  versions.node = process.versions.node;
+  for (const [name, req] of [['shop-otel', rootReq], ['@opentelemetry/sdk-trace', rootReq], ['express', rootReq], ['pg', rootReq], ['amqplib', rootReq], ['winston', rootReq], ['@opentelemetry/auto-instrumentations-node', peerReq('upstream')], ['@elastic/opentelemetry-node', peerReq('edot')], ['@splunk/otel', peerReq('splunk')], ['dd-trace', peerReq('dd-trace')]]) {
     try {
       versions[name] = req(`${name}/package.json`).version;
     } catch {

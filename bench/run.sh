@@ -8,6 +8,7 @@
 #     the collector built (scripts/collector-build.sh, cached; done by bench/collector.mjs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/use-node.sh   # Node 24 (SHOP_OTEL_NODE=22 for 22), provisioned when the machine's own is older
 log() { echo "bench: $*" >&2; }
 
 if ! command -v wrk >/dev/null 2>&1; then
@@ -15,13 +16,16 @@ if ! command -v wrk >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null
 fi
 
-stamp=bench/peers/node_modules/.bench-lock-sha
-want=$(sha256sum bench/peers/package-lock.json | cut -c1-16)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  log "installing the peers in bench/peers (npm ci; install scripts stay off)"
-  (cd bench/peers && npm ci --no-audit --no-fund --loglevel=error)
-  echo "$want" > "$stamp"
-fi
+# bench/peers (the receiver's decoder) and one folder per peer, each from its own lock file.
+for dir in bench/peers bench/peers/upstream bench/peers/edot bench/peers/splunk bench/peers/dd-trace; do
+  stamp=$dir/node_modules/.bench-lock-sha
+  want=$(sha256sum "$dir/package-lock.json" | cut -c1-16)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing $dir (npm ci; install scripts stay off)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$stamp"
+  fi
+done
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 bash scripts/services.sh >&2

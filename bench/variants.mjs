@@ -6,6 +6,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const PEERS = path.join(ROOT, 'bench', 'peers');
+/** Each peer in a folder of its own under bench/peers (their OpenTelemetry API lines differ). */
+export const peerDir = (name) => path.join(PEERS, name);
 
 const DETECTORS = 'env,host,os,process,serviceinstance';
 
@@ -45,7 +47,7 @@ export function variants(receiver) {
     {
       id: 'upstream',
       label: 'upstream auto-instrumentations-node/register (defaults)',
-      cwd: PEERS,
+      cwd: peerDir('upstream'),
       args: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
       env: { ...otlp, OTEL_NODE_RESOURCE_DETECTORS: DETECTORS },
       exportsLogs: true,
@@ -53,7 +55,7 @@ export function variants(receiver) {
     {
       id: 'upstream-limited',
       label: 'upstream, limited to shop-otel\'s instrumentations',
-      cwd: PEERS,
+      cwd: peerDir('upstream'),
       args: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
       env: { ...otlp, OTEL_NODE_RESOURCE_DETECTORS: DETECTORS, OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici,express,pg,amqplib,winston,runtime-node' },
       exportsLogs: true,
@@ -61,7 +63,7 @@ export function variants(receiver) {
     {
       id: 'edot',
       label: 'Elastic @elastic/opentelemetry-node',
-      cwd: PEERS,
+      cwd: peerDir('edot'),
       args: ['--require', '@elastic/opentelemetry-node'],
       // Log sending is opt-in in EDOT: on, so that it does the same work as the others.
       env: { ...otlp, OTEL_NODE_RESOURCE_DETECTORS: DETECTORS, ELASTIC_OTEL_NODE_ENABLE_LOG_SENDING: 'true' },
@@ -70,16 +72,16 @@ export function variants(receiver) {
     {
       id: 'splunk',
       label: 'Splunk @splunk/otel',
-      cwd: PEERS,
+      cwd: peerDir('splunk'),
       args: ['--require', '@splunk/otel/instrument'],
-      // 4.7.2 throws at start with http/json; protobuf (set above) works. Log export is opt-in.
+      // 4.7.2 (4.11 does not install here) throws at start with http/json; protobuf (set above) works. Log export is opt-in.
       env: { ...otlp, SPLUNK_AUTOMATIC_LOG_COLLECTION: 'true' },
       exportsLogs: true,
     },
     {
       id: 'dd-trace',
       label: 'Datadog dd-trace',
-      cwd: PEERS,
+      cwd: peerDir('dd-trace'),
       args: ['--require', 'dd-trace/init'],
       // Traces to the local "agent" (the receiver). dd-trace does not export log records: it
       // injects trace IDs into them (DD_LOGS_INJECTION) and leaves shipping to the agent.

@@ -4,6 +4,7 @@
 # run the shop instrumented with traffic through the collector, and show what arrived where.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/use-node.sh   # Node 24 (SHOP_OTEL_NODE=22 for 22), provisioned when the machine's own is older
 [ -d node_modules ] || npm ci --no-audit --no-fund
 bash scripts/services.sh
 bash scripts/pipeline-deps.sh >/dev/null

@@ -26,12 +26,34 @@ export interface SignalConfig {
   endpoint: string;
 }
 
-/** OTEL_BLRP_* (sdk-logs 0.223 does not read them itself; OTEL_BSP_* is read by the span processor). */
+/**
+ * OTEL_BSP_* and OTEL_BLRP_*. The 3.x SDK reads no environment variables itself (sdk-node does,
+ * and we do not load sdk-node): the batch sizes, the sampler and the limits are resolved here.
+ */
 export interface BatchConfig {
   maxQueueSize: number;
   maxExportBatchSize: number;
   scheduledDelayMillis: number;
   exportTimeoutMillis: number;
+}
+
+export const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+
+/** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (the ratio, for the *traceidratio samplers). */
+export interface SamplerConfig {
+  name: SamplerName;
+  ratio: number;
+}
+
+/** OTEL_ATTRIBUTE_* / OTEL_SPAN_* / OTEL_LOGRECORD_* limits; undefined: the SDK's default (unlimited length, 128 attributes). */
+export interface LimitsConfig {
+  attributeValueLengthLimit: number | undefined;
+  attributeCountLimit: number | undefined;
+}
+export interface SpanLimitsConfig extends LimitsConfig {
+  eventCountLimit: number | undefined;
+  linkCountLimit: number | undefined;
 }
 
 export interface ShopOtelConfig {
@@ -43,9 +65,9 @@ export interface ShopOtelConfig {
   /** Explicit OTEL_LOG_LEVEL for the SDK's own diagnostics; undefined keeps them at WARN. */
   sdkLogLevel: DiagLogLevel;
   instrumentations: InstrumentationName[];
-  traces: SignalConfig;
+  traces: SignalConfig & { sampler: SamplerConfig; batch: BatchConfig; limits: SpanLimitsConfig };
   metrics: SignalConfig & { intervalMs: number };
-  logs: SignalConfig & { batch: BatchConfig };
+  logs: SignalConfig & { batch: BatchConfig; limits: LimitsConfig };
   /** Upper bound for flushing at shutdown (SHOP_OTEL_SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
   businessIds: {
@@ -205,18 +227,65 @@ function signalConfig(env: Env, signal: Signal): SignalConfig {
   return { exporters, protocol, endpoint };
 }
 
-function blrp(env: Env): BatchConfig {
-  const maxQueueSize = int(env, 'OTEL_BLRP_MAX_QUEUE_SIZE', 2048, 1, 1_000_000);
-  let maxExportBatchSize = int(env, 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 512, 1, 1_000_000);
+/** OTEL_BSP_* (spans: 5 s delay by the spec) or OTEL_BLRP_* (log records: 1 s). */
+function batch(env: Env, prefix: 'OTEL_BSP' | 'OTEL_BLRP', delayMs: number): BatchConfig {
+  const maxQueueSize = int(env, `${prefix}_MAX_QUEUE_SIZE`, 2048, 1, 1_000_000);
+  let maxExportBatchSize = int(env, `${prefix}_MAX_EXPORT_BATCH_SIZE`, 512, 1, 1_000_000);
   if (maxExportBatchSize > maxQueueSize) {
-    shopDiag.warn(`OTEL_BLRP_MAX_EXPORT_BATCH_SIZE (${maxExportBatchSize}) exceeds OTEL_BLRP_MAX_QUEUE_SIZE (${maxQueueSize}); using ${maxQueueSize}.`);
+    shopDiag.warn(`${prefix}_MAX_EXPORT_BATCH_SIZE (${maxExportBatchSize}) exceeds ${prefix}_MAX_QUEUE_SIZE (${maxQueueSize}); using ${maxQueueSize}.`);
     maxExportBatchSize = maxQueueSize;
   }
   return {
     maxQueueSize,
     maxExportBatchSize,
-    scheduledDelayMillis: int(env, 'OTEL_BLRP_SCHEDULE_DELAY', 1000, 0, 3_600_000),
-    exportTimeoutMillis: int(env, 'OTEL_BLRP_EXPORT_TIMEOUT', 30_000, 0, 3_600_000),
+    scheduledDelayMillis: int(env, `${prefix}_SCHEDULE_DELAY`, delayMs, 0, 3_600_000),
+    exportTimeoutMillis: int(env, `${prefix}_EXPORT_TIMEOUT`, 30_000, 0, 3_600_000),
+  };
+}
+
+function sampler(env: Env): SamplerConfig {
+  const dflt: SamplerConfig = { name: 'parentbased_always_on', ratio: 1 };
+  const raw = str(env, 'OTEL_TRACES_SAMPLER');
+  if (raw === undefined) return dflt;
+  const name = raw.toLowerCase();
+  if (!(SAMPLERS as readonly string[]).includes(name)) {
+    shopDiag.warn(`OTEL_TRACES_SAMPLER=${JSON.stringify(raw)} is not one of ${SAMPLERS.join(', ')}; using parentbased_always_on.`);
+    return dflt;
+  }
+  let ratio = 1;
+  const arg = str(env, 'OTEL_TRACES_SAMPLER_ARG');
+  if (name.endsWith('traceidratio') && arg !== undefined) {
+    const n = Number(arg);
+    if (Number.isFinite(n) && n >= 0 && n <= 1) ratio = n;
+    else shopDiag.warn(`OTEL_TRACES_SAMPLER_ARG=${JSON.stringify(arg)} is not a ratio from 0 to 1; using 1.`);
+  }
+  return { name: name as SamplerName, ratio };
+}
+
+/** A limit from the signal's own variable, else the general OTEL_ATTRIBUTE_* one, else unset. */
+function limit(env: Env, keys: string[]): number | undefined {
+  const key = keys.find((k) => str(env, k) !== undefined);
+  if (key === undefined) return undefined;
+  const raw = str(env, key) as string;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= 0) return n;
+  shopDiag.warn(`${key}=${JSON.stringify(raw)} is not a whole number ≥ 0; using the SDK's default.`);
+  return undefined;
+}
+
+function spanLimits(env: Env): SpanLimitsConfig {
+  return {
+    attributeValueLengthLimit: limit(env, ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT']),
+    attributeCountLimit: limit(env, ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT']),
+    eventCountLimit: limit(env, ['OTEL_SPAN_EVENT_COUNT_LIMIT']),
+    linkCountLimit: limit(env, ['OTEL_SPAN_LINK_COUNT_LIMIT']),
+  };
+}
+
+function logLimits(env: Env): LimitsConfig {
+  return {
+    attributeValueLengthLimit: limit(env, ['OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT']),
+    attributeCountLimit: limit(env, ['OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT']),
   };
 }
 
@@ -301,9 +370,9 @@ export function resolveConfig(options: ShopOtelOptions = {}, env: Env = process.
     logLevel: levels.own,
     sdkLogLevel: levels.sdk,
     instrumentations: instrumentations(env),
-    traces: signalConfig(env, 'traces'),
+    traces: { ...signalConfig(env, 'traces'), sampler: sampler(env), batch: batch(env, 'OTEL_BSP', 5000), limits: spanLimits(env) },
     metrics: { ...signalConfig(env, 'metrics'), intervalMs: int(env, 'OTEL_METRIC_EXPORT_INTERVAL', 60_000, 100, 86_400_000) },
-    logs: { ...signalConfig(env, 'logs'), batch: blrp(env) },
+    logs: { ...signalConfig(env, 'logs'), batch: batch(env, 'OTEL_BLRP', 1000), limits: logLimits(env) },
     shutdownTimeoutMs: int(env, 'SHOP_OTEL_SHUTDOWN_TIMEOUT_MS', 3_000, 0, 60_000),
     businessIds: {
       orderFields: [...new Set([...DEFAULT_ORDER_ID_FIELDS, ...extraOrder])],

@@ -1,37 +1,58 @@
 /**
  * `node --import shop-otel/register app.js`: the entry for ESM and CommonJS apps alike.
  * 1. on the main thread only (loader and worker threads load this too);
- * 2. register import-in-the-middle's loader hook, limited to the modules our instrumentations
- *    name (so other ESM modules are not wrapped) — unless the app is CommonJS (see below);
- * 3. start the SDK (CommonJS patching starts there too);
- * 4. wait until the loader has acknowledged those modules, so the app's imports are hooked.
+ * 2. start the SDK (CommonJS patching starts there: require-in-the-middle);
+ * 3. unless the app is certainly CommonJS (see below), hook ESM imports with
+ *    import-in-the-middle, limited to the modules our instrumentations patch (so no other module
+ *    is wrapped): in-thread through `module.registerHooks` where the runtime supports it (Node
+ *    ≥ 22.22.3 / ≥ 24.11.1), else through the off-thread loader of `module.register`, whose
+ *    acknowledgement we then await so the app's first imports are already hooked.
  * Nothing here may throw into the app: a failure leaves it running without telemetry.
  */
 import { register } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 
-if (isMainThread) {
-  const require = createRequire(import.meta.url);
+const require = createRequire(import.meta.url);
+const unsupported = isMainThread ? (require('./runtime.js') as typeof import('./runtime.js')).unsupportedRuntime() : undefined;
+if (unsupported !== undefined) process.stderr.write(`shop-otel: error: ${unsupported}\n`);
+else if (isMainThread) {
   try {
-    // Node 20's loader hooks see `import` only, never `require()`: for an app whose entry is
-    // CommonJS the hook only costs its loader thread's start. Measured with
-    // bench/micro/startup.mjs (bench app, 16 alternating runs, medians): +35 ms to the first
-    // response with the hook kept (noisy: runs spread ±100 ms). SHOP_OTEL_ESM_HOOK=on keeps it
-    // (an app that import()s ESM packages which themselves import pg, amqplib, …), =off drops it.
+    // For an app whose entry is CommonJS, import hooks see nothing it loads by `require()`.
+    // Measured with bench/micro/startup.mjs on Node 20 (bench app, 16 alternating runs, medians):
+    // the off-thread loader kept for a CommonJS app cost +35 ms to the first response.
+    // SHOP_OTEL_ESM_HOOK=on keeps a hook (an app that import()s ESM packages which themselves
+    // import pg, amqplib, …), =off drops it, =async forces the off-thread loader.
     const { commonJsEntry } = require('./entry-kind.js') as typeof import('./entry-kind.js');
-    const hook = process.env.SHOP_OTEL_ESM_HOOK?.trim().toLowerCase();
-    const wantHook = hook === 'on' || (hook !== 'off' && !commonJsEntry(process.argv[1], process.execArgv));
-    let acknowledged: Promise<void> | undefined;
-    if (wantHook && process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
-      const { createAddHookMessageChannel } = require('import-in-the-middle') as typeof import('import-in-the-middle');
-      const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
-      register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
-      acknowledged = waitForAllMessagesAcknowledged();
-    }
+    const setting = process.env.SHOP_OTEL_ESM_HOOK?.trim().toLowerCase();
+    const wantHook = setting === 'on' || setting === 'async' || (setting !== 'off' && !commonJsEntry(process.argv[1], process.execArgv));
     const { start } = require('./sdk.js') as typeof import('./sdk.js');
-    start();
-    await acknowledged;
+    const { shopDiag } = require('./diag.js') as typeof import('./diag.js');
+    if (!wantHook || process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') {
+      start();
+    } else {
+      const { supportsSyncHooks } = require('import-in-the-middle/supports-sync-hooks.mjs') as { supportsSyncHooks(): boolean };
+      if (setting !== 'async' && supportsSyncHooks()) {
+        // In-thread hooks (Node 24/22): no loader thread to start, no message round-trip per
+        // resolved module. bench/micro/startup.mjs, ESM bench app (bench/app/server-esm.mjs),
+        // Node 24.22, 8 alternating runs on a busy 2-core VM, CPU time to the first response over
+        // bare: in-thread +420 ms, off-thread loader +510 ms (wall +553 / +733 ms).
+        const sdk = start();
+        if (sdk && sdk.hookedModules.length > 0) {
+          const { register: registerSync } = (await import('import-in-the-middle/register-hooks.mjs')) as { register(o: { include: string[] }): void };
+          registerSync({ include: [...sdk.hookedModules] });
+          shopDiag.debug(`ESM hook: in-thread (module.registerHooks) for ${sdk.hookedModules.join(', ')}`);
+        }
+      } else {
+        const { createAddHookMessageChannel } = require('import-in-the-middle') as typeof import('import-in-the-middle');
+        const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+        register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+        const acknowledged = waitForAllMessagesAcknowledged();
+        start();
+        await acknowledged;
+        shopDiag.debug('ESM hook: off-thread loader (module.register)');
+      }
+    }
   } catch (e) {
     process.stderr.write(`shop-otel: error: ESM start failed; the app runs without telemetry: ${(e as Error).message}\n`);
   }

@@ -1,18 +1,29 @@
-import { context, propagation, trace, metrics, type TextMapPropagator } from '@opentelemetry/api';
-import { logs } from '@opentelemetry/api-logs';
+import { context, logs, propagation, trace, metrics, type TextMapPropagator } from '@opentelemetry/api';
+import { logs as legacyLogs } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+  type Sampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_COMPONENT } from './attributes';
 import { BusinessIdLogProcessor } from './business-ids/log-processor';
 import { BusinessIdPropagator } from './business-ids/propagator';
 import { SafePropagator } from './business-ids/safe-propagator';
 import { BusinessIdSpanProcessor } from './business-ids/span-processor';
-import { resolveConfig, type ShopOtelConfig, type ShopOtelOptions } from './config';
+import { resolveConfig, type ShopOtelConfig, type ShopOtelOptions, type SignalConfig } from './config';
 import { installSdkDiag, setShopDiagLevel, shopDiag } from './diag';
 import { createInstrumentations } from './instrumentations';
 import { LazyLogExporter, LazyMetricExporter, LazySpanExporter } from './pipeline/lazy-exporters';
@@ -34,6 +45,8 @@ export interface ShopOtel {
   shutdown(): Promise<void>;
   /** Give up on exports still pending (the collector did not answer within the bound). */
   abortPending(): void;
+  /** The modules the enabled instrumentations patch (the ESM import hook is limited to these). */
+  readonly hookedModules: readonly string[];
 }
 
 const STARTED = Symbol.for('shop-otel.started');
@@ -73,6 +86,12 @@ function build(config: ShopOtelConfig): ShopOtel {
   const gate = new ExportGate();
   setActiveSettings(config.businessIds);
 
+  // AsyncLocalStorage: on Node 24 it runs on AsyncContextFrame (no async_hooks, no per-promise
+  // hook), which is why we keep it rather than write a manager of our own. bench/micro/context.mjs
+  // (a request-shaped unit: with(), three awaits, a promise chain; 3 runs each, 2-core VM, ns per
+  // unit over a process with no context manager): Node 24 +0.6 to +1.0 µs; Node 24 with
+  // --no-async-context-frame +3.9 to +7.0 µs; Node 22 +3.0 to +5.9 µs, +1.6 to +2.0 µs with
+  // --experimental-async-context-frame (docs: README, "Node 22").
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const propagator: TextMapPropagator = new SafePropagator(
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new BusinessIdPropagator(config.businessIds)] }),
@@ -82,24 +101,31 @@ function build(config: ShopOtelConfig): ShopOtel {
   const debug = configureDebugControl(config.policy.debug);
   const removeDebugSignal = debug.installSignal();
 
-  const tracerProvider = new BasicTracerProvider({
+  const tracerProvider = new TracerProvider({
     resource,
+    sampler: buildSampler(config.traces.sampler),
+    spanLimits: config.traces.limits,
     spanProcessors: [new PolicySpanProcessor(config.component, config.policy), ...spanProcessors(config, redactor, gate)],
   });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const loggerProvider = new LoggerProvider({
     resource,
+    logRecordLimits: config.logs.limits,
     processors: [new BusinessIdLogProcessor(config.component, config.businessIds), new PolicyLogProcessor(logProcessors(config, redactor, gate), config.policy.minLevel, () => debug)],
   });
   logs.setGlobalLoggerProvider(loggerProvider);
+  // @opentelemetry/winston-transport (0.34, used by instrumentation-winston 0.69) still gets its
+  // logger from @opentelemetry/api-logs, whose global is its own: register the provider there too.
+  legacyLogs.setGlobalLoggerProvider(loggerProvider);
 
   const meterProvider = new MeterProvider({ resource, readers: metricReaders(config, gate) });
   metrics.setGlobalMeterProvider(meterProvider);
   countRejectedDebugMarkers(debug, meterProvider);
 
+  const instrumentations = createInstrumentations(config);
   const disableInstrumentations = registerInstrumentations({
-    instrumentations: createInstrumentations(config),
+    instrumentations,
     tracerProvider,
     meterProvider,
     loggerProvider,
@@ -110,6 +136,7 @@ function build(config: ShopOtelConfig): ShopOtel {
   const sdk: ShopOtel = {
     config,
     abortPending: () => gate.abortAll(),
+    hookedModules: hookedModules(instrumentations),
     forceFlush: async () => {
       await Promise.allSettled(providers.map((p) => p.forceFlush()));
     },
@@ -126,6 +153,12 @@ function build(config: ShopOtelConfig): ShopOtel {
   return sdk;
 }
 
+function hookedModules(instrumentations: Instrumentation[]): string[] {
+  const names = new Set<string>();
+  for (const i of instrumentations) if (i instanceof InstrumentationBase) for (const d of i.getModuleDefinitions()) names.add(d.name);
+  return [...names];
+}
+
 function buildResource(config: ShopOtelConfig): Resource {
   const ours: Record<string, string> = {
     'service.name': config.serviceName,
@@ -139,11 +172,17 @@ function buildResource(config: ShopOtelConfig): Resource {
 function spanProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): SpanProcessor[] {
   const out: SpanProcessor[] = [];
   for (const name of config.traces.exporters) {
-    if (name === 'otlp') out.push(new BatchSpanProcessor(new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate)));
-    else out.push(new SimpleSpanProcessor(new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate)));
+    if (name === 'otlp') out.push(new BatchSpanProcessor({ exporter: new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate), ...config.traces.batch }));
+    else out.push(new SimpleSpanProcessor({ exporter: new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate) }));
   }
   // IDs are stamped before any exporter sees a span: the wrapper hands each span on exactly once.
   return out.map((p) => new BusinessIdSpanProcessor(p));
+}
+
+/** OTEL_TRACES_SAMPLER, built here: the 3.x SDK no longer reads it (its default is parentbased_always_on, as ours). */
+function buildSampler({ name, ratio }: ShopOtelConfig['traces']['sampler']): Sampler {
+  const root = name.endsWith('always_off') ? new AlwaysOffSampler() : name.endsWith('traceidratio') ? new TraceIdRatioBasedSampler(ratio) : new AlwaysOnSampler();
+  return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
 }
 
 /** A forged or expired per-request debug marker is counted here (a metric); PolicySpanProcessor reports it on the request's trace. */
@@ -173,7 +212,7 @@ function metricReaders(config: ShopOtelConfig, gate: ExportGate): MetricReader[]
   );
 }
 
-function describe(signal: ShopOtelConfig['traces']): string {
+function describe(signal: SignalConfig): string {
   if (signal.exporters.length === 0) return 'none';
   return signal.exporters.map((e) => (e === 'otlp' ? `otlp ${signal.protocol} ${safeUrl(signal.endpoint)}` : e)).join(' + ');
 }

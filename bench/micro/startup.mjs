@@ -1,9 +1,10 @@
-// Start-up to the first served request, many alternating runs of the bench app per
+// Start-up to the first served request (on the Node that runs it: `bash scripts/with-node.sh 24 node bench/micro/startup.mjs`), many alternating runs of the bench app per
 // configuration (the main bench takes one per round). Needs the services (scripts/services.sh)
 // and nothing listening on 38081; exporters point at a closed port (nothing is exported before
 // the first response anyway). Usage:
 //   node bench/micro/startup.mjs [runs]     BENCH_BEFORE_DIST=<dist> adds an older build
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { request } from '../lib/load.mjs';
@@ -15,23 +16,39 @@ const configs = {
   'shop-otel': { args: ['--import', 'shop-otel/register'] },
   'shop-otel, ESM hook kept': { args: ['--import', 'shop-otel/register'], env: { SHOP_OTEL_ESM_HOOK: 'on' } },
   'shop-otel, OTEL_SDK_DISABLED': { args: ['--import', 'shop-otel/register'], env: { OTEL_SDK_DISABLED: 'true' } },
+  'bare, ESM app': { args: [], app: 'server-esm.mjs' },
+  'shop-otel, ESM app': { args: ['--import', 'shop-otel/register'], app: 'server-esm.mjs' },
+  'shop-otel, ESM app, off-thread loader': { args: ['--import', 'shop-otel/register'], app: 'server-esm.mjs', env: { SHOP_OTEL_ESM_HOOK: 'async' } },
   ...(process.env.BENCH_BEFORE_DIST ? { 'older build': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href] } } : {}),
 };
 const env = { PATH: process.env.PATH, PORT: '38081', DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_SERVICE_NAME: 'startup' };
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
+// CPU time (user+sys, all threads) the process spent up to its first response: on a busy
+// machine, wall time mostly measures the neighbours; CPU time is what the start-up itself costs.
+const cpu = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
+const cpuMs = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+};
 for (let i = 0; i < N; i++) {
   for (const [k, c] of Object.entries(configs)) {
     const t0 = performance.now();
-    const p = spawn(process.execPath, [...c.args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env: { ...env, ...c.env }, stdio: 'ignore' });
+    const p = spawn(process.execPath, [...c.args, path.join(ROOT, 'bench/app', c.app ?? 'server.cjs')], { cwd: ROOT, env: { ...env, ...c.env }, stdio: 'ignore' });
     for (;;) {
       if ((await request('http://127.0.0.1:38081', 'GET', '/health')).status === 200) break;
       await new Promise((r) => setTimeout(r, 5));
     }
     res[k].push(performance.now() - t0);
+    cpu[k].push(cpuMs(p.pid));
     p.kill('SIGKILL');
     await new Promise((r) => p.once('exit', r));
   }
 }
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const bare = med(res.bare);
-for (const [k, xs] of Object.entries(res)) console.log(`${k.padEnd(30)} median ${med(xs).toFixed(0)} ms (${k === 'bare' ? 'baseline' : `+${(med(xs) - bare).toFixed(0)} ms`}); runs ${xs.map((x) => x.toFixed(0)).join(' ')}`);
+const bareCpu = med(cpu.bare);
+console.log(`node ${process.version}, ${N} alternating runs per configuration; medians`);
+for (const [k, xs] of Object.entries(res)) {
+  const d = (v, b) => (k === 'bare' ? 'baseline' : `${v - b >= 0 ? '+' : ''}${(v - b).toFixed(0)} ms`);
+  console.log(`${k.padEnd(40)} wall ${med(xs).toFixed(0)} ms (${d(med(xs), bare)}), CPU ${med(cpu[k]).toFixed(0)} ms (${d(med(cpu[k]), bareCpu)}); wall runs ${xs.map((x) => x.toFixed(0)).join(' ')}`);
+}

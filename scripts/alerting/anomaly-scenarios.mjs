@@ -45,7 +45,8 @@ const scale = (values, from, minutes, factor) => values.map((v, t) => (t >= from
 /**
  * The scenarios: each a series, the minute its anomaly starts, and what must happen:
  *   quiet: no ShopAnomaly firing for it in the judged window (26 h .. 48 h);
- *   catch: firing with `direction` within `within` minutes of `start`, and `keep`: still firing
+ *   catch: an anomaly of `minutes` from `start`: firing with `direction` within `within` minutes
+ *          of `start`, and `keep`: still firing
  *          at each of those minutes after `start` (no early resolve); never before `start`.
  * `grafana` is what issue 8 measured for grafana/promql-anomaly-detection's default strategy.
  */
@@ -58,34 +59,34 @@ export function scenarios() {
   {
     const phase = PH[3];
     const start = troughAfterWarmup(phase) + 20;
-    add({ name: 'burst_x10_5m', what: '×10 for 5 minutes (an attack on order creation)', values: scale(seasonal(HORIZON, { seed: 201, phase }), start, 5, 10), start, direction: 'up', within: 4, grafana: 'missed' });
+    add({ name: 'burst_x10_5m', minutes: 5, what: '×10 for 5 minutes (an attack on order creation)', values: scale(seasonal(HORIZON, { seed: 201, phase }), start, 5, 10), start, direction: 'up', within: 4, grafana: 'missed' });
   }
   {
     const phase = PH[1];
     const start = troughAfterWarmup(phase) - 240; // on the rising flank, level ≈ 7
-    add({ name: 'drop_to_zero', what: 'drop to zero for 30 minutes (an outage)', values: seasonal(HORIZON, { seed: 202, phase }).map((v, t) => (t >= start && t < start + 30 ? 0 : v)), start, direction: 'down', within: 4, keep: [10, 20, 29], grafana: 'never fires (its selectors keep only values > 0)' });
+    add({ name: 'drop_to_zero', minutes: 30, what: 'drop to zero for 30 minutes (an outage)', values: seasonal(HORIZON, { seed: 202, phase }).map((v, t) => (t >= start && t < start + 30 ? 0 : v)), start, direction: 'down', within: 4, keep: [10, 20, 29], grafana: 'never fires (its selectors keep only values > 0)' });
   }
   {
     const phase = PH[2];
     const start = troughAfterWarmup(phase) - 30; // the hour around the trough: ×1.6 of ~5/min
-    add({ name: 'rise_x1_6_1h', what: '×1.6 for one hour, at the daily trough', values: scale(seasonal(HORIZON, { seed: 203, phase }), start, 60, 1.6), start, direction: 'up', within: 20, keep: [30, 50], grafana: 'caught' });
+    add({ name: 'rise_x1_6_1h', minutes: 60, what: '×1.6 for one hour, at the daily trough', values: scale(seasonal(HORIZON, { seed: 203, phase }), start, 60, 1.6), start, direction: 'up', within: 20, keep: [30, 50], grafana: 'caught' });
   }
   {
     const phase = PH[0];
     const start = troughAfterWarmup(phase);
-    add({ name: 'rise_x2_10m', what: '×2 for 10 minutes, at the daily trough', values: scale(seasonal(HORIZON, { seed: 204, phase }), start, 10, 2), start, direction: 'up', within: 5, grafana: 'caught' });
-    add({ name: 'rise_x3_10m', what: '×3 for 10 minutes, at the daily trough', values: scale(seasonal(HORIZON, { seed: 205, phase }), start, 10, 3), start, direction: 'up', within: 4, grafana: 'caught' });
+    add({ name: 'rise_x2_10m', minutes: 10, what: '×2 for 10 minutes, at the daily trough', values: scale(seasonal(HORIZON, { seed: 204, phase }), start, 10, 2), start, direction: 'up', within: 5, grafana: 'caught' });
+    add({ name: 'rise_x3_10m', minutes: 10, what: '×3 for 10 minutes, at the daily trough', values: scale(seasonal(HORIZON, { seed: 205, phase }), start, 10, 3), start, direction: 'up', within: 4, grafana: 'caught' });
   }
   {
     const phase = PH[1];
     const start = troughAfterWarmup(phase) + 360; // the daily mean: ~10/min → 13/min
-    add({ name: 'rise_x1_3_1h', what: '+30 % for one hour (under the ±50 % floor of the reference)', values: scale(seasonal(HORIZON, { seed: 206, phase }), start, 60, 1.3), start, direction: 'up', within: 20, keep: [40], grafana: 'cannot alert (bands at least ±50 %)' });
-    add({ name: 'fall_40pct_1h', what: '−40 % for one hour', values: scale(seasonal(HORIZON, { seed: 207, phase }), start, 60, 0.6), start, direction: 'down', within: 20, keep: [40], grafana: 'cannot alert (bands at least ±50 %)' });
+    add({ name: 'rise_x1_3_1h', minutes: 60, what: '+30 % for one hour (under the ±50 % floor of the reference)', values: scale(seasonal(HORIZON, { seed: 206, phase }), start, 60, 1.3), start, direction: 'up', within: 20, keep: [40], grafana: 'cannot alert (bands at least ±50 %)' });
+    add({ name: 'fall_40pct_1h', minutes: 60, what: '−40 % for one hour', values: scale(seasonal(HORIZON, { seed: 207, phase }), start, 60, 0.6), start, direction: 'down', within: 20, keep: [40], grafana: 'cannot alert (bands at least ±50 %)' });
   }
   {
     const phase = PH[2];
     const start = WARMUP + 120;
-    add({ name: 'sustained_x10_3h', what: '×10 for three hours', values: scale(seasonal(HORIZON, { seed: 208, phase }), start, 180, 10), start, direction: 'up', within: 4, keep: [30, 60, 90, 120, 150, 178], grafana: 'resolves while still ×10' });
+    add({ name: 'sustained_x10_3h', minutes: 180, what: '×10 for three hours', values: scale(seasonal(HORIZON, { seed: 208, phase }), start, 180, 10), start, direction: 'up', within: 4, keep: [30, 60, 90, 120, 150, 178], grafana: 'resolves while still ×10' });
   }
   {
     // Sparse: mostly zero, now and then a few events: never judged, whatever its spikes.
@@ -101,7 +102,33 @@ export function scenarios() {
     // The series vanishes (the service stopped counting): a drop to zero, for an hour.
     const phase = PH[3];
     const start = WARMUP + 400;
-    add({ name: 'vanishes', what: 'the input disappears for 45 minutes (a service that stopped)', values: seasonal(HORIZON, { seed: 211, phase }).map((v, t) => (t >= start && t < start + 45 ? null : v)), start, direction: 'down', within: 9, keep: [20, 40], grafana: 'never fires' });
+    add({ name: 'vanishes', minutes: 45, what: 'the input disappears for 45 minutes (a service that stopped)', values: seasonal(HORIZON, { seed: 211, phase }).map((v, t) => (t >= start && t < start + 45 ? null : v)), start, direction: 'down', within: 9, keep: [20, 40], grafana: 'never fires' });
   }
   return list;
+}
+
+// Weekly seasonality: a shop busy on weekdays (10 ± 5/min), quiet at weekends (4 ± 2/min), the
+// daily trough at 04:00. Minute 0 is a Saturday; 9½ days, so the second weekend and the Monday
+// after it are judged with a 1-week reference (the first weekend has none: not judged).
+export const WEEK_HORIZON = 9 * DAY + 12 * 60;
+export const WEEK_JUDGED_FROM = 7 * DAY; // the second Saturday, 00:00
+
+export function weekly(minutes, seed) {
+  const rand = prng(seed);
+  const phase = (3 * Math.PI) / 2 - (2 * Math.PI * 240) / DAY;
+  return Array.from({ length: minutes }, (_, t) => {
+    const weekend = Math.floor(t / DAY) % 7 < 2;
+    const [mean, amplitude] = weekend ? [4, 2] : [10, 5];
+    return Math.max(0, mean + amplitude * Math.sin((2 * Math.PI * t) / DAY + phase) + gaussian(rand));
+  });
+}
+
+export function weeklyScenarios() {
+  const sunday = 8 * DAY + 4 * 60; // the second Sunday, at the daily trough (≈ 2/min)
+  const monday = 9 * DAY + 10 * 60; // the Monday after, 10:00 (≈ 12/min, the day after a quiet Sunday)
+  return [
+    { name: 'weekly_normal', what: 'weekdays 10 ± 5/min, weekends 4 ± 2/min, noise σ=1: the second weekend and the Monday after', values: weekly(WEEK_HORIZON, 301), quiet: true, grafana: '—' },
+    { name: 'weekly_burst', what: '×10 for 5 minutes on a Sunday night', values: weekly(WEEK_HORIZON, 302).map((v, t) => (t >= sunday && t < sunday + 5 ? v * 10 : v)), start: sunday, minutes: 5, direction: 'up', within: 4, grafana: '—' },
+    { name: 'weekly_drop', what: 'drop to zero for 30 minutes on the Monday after the weekend', values: weekly(WEEK_HORIZON, 303).map((v, t) => (t >= monday && t < monday + 30 ? 0 : v)), start: monday, minutes: 30, direction: 'down', within: 4, keep: [20], grafana: '—' },
+  ];
 }

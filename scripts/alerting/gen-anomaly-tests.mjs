@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HORIZON, WARMUP, scenarios } from './anomaly-scenarios.mjs';
+import { HORIZON, WARMUP, WEEK_HORIZON, WEEK_JUDGED_FROM, scenarios, weeklyScenarios } from './anomaly-scenarios.mjs';
 import { tracesUrlAt } from './links.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -32,13 +32,12 @@ function header(what) {
   ];
 }
 
-/** The seasonal scenarios: quiet on normal days, each anomaly caught in time and held. */
-export function seasonalTests() {
-  const out = header('anomaly-scenarios.mjs: normal days and the anomalies of issue 8');
-  out.push('  - name: seasonal noisy data, 26 h warm-up then 22 h judged; the anomalies issue 8 measured');
+/** Seasonal scenarios: quiet on normal data, each anomaly caught in time and held; judged from `from` to `horizon`. */
+function judged(title, name, list, from, horizon) {
+  const out = header(title);
+  out.push(`  - name: ${JSON.stringify(name)}`);
   out.push('    interval: 1m');
   out.push('    input_series:');
-  const list = scenarios();
   for (const s of list) {
     out.push(`      # ${s.what}${s.start !== undefined ? `, from minute ${s.start}` : ''}`);
     out.push(`      - series: 'shop:anomaly:input${sel({ anomaly_name: s.name, ...LABELS })}'`);
@@ -47,14 +46,14 @@ export function seasonalTests() {
   out.push('    promql_expr_test:');
   for (const s of list) {
     if (s.quiet) {
-      out.push(`      # ${s.name}: quiet for the 22 judged hours.`);
-      out.push(`      - expr: count_over_time(${firing(s.name)}[${m(HORIZON - WARMUP)}])`);
-      out.push(`        eval_time: ${m(HORIZON - 1)}`);
+      out.push(`      # ${s.name}: quiet for the ${(horizon - from) / 60} judged hours.`);
+      out.push(`      - expr: count_over_time(${firing(s.name)}[${m(horizon - from)}])`);
+      out.push(`        eval_time: ${m(horizon - 1)}`);
       out.push('        exp_samples: []');
       continue;
     }
     out.push(`      # ${s.name}: quiet until minute ${s.start}, then ${s.direction} within ${s.within} minutes${s.keep ? `, still firing after ${s.keep.join(', ')} minutes` : ''}.`);
-    out.push(`      - expr: count_over_time(${firing(s.name)}[${m(s.start - 1 - WARMUP)}])`);
+    out.push(`      - expr: count_over_time(${firing(s.name)}[${m(s.start - 1 - from)}])`);
     out.push(`        eval_time: ${m(s.start - 1)}`);
     out.push('        exp_samples: []');
     for (const after of [s.within, ...(s.keep ?? [])]) {
@@ -66,9 +65,12 @@ export function seasonalTests() {
   return out.join('\n') + '\n';
 }
 
+export const seasonalTests = () => judged('anomaly-scenarios.mjs: normal days and the anomalies of issue 8', 'seasonal noisy data, 26 h warm-up then 22 h judged; the anomalies issue 8 measured', scenarios(), WARMUP, HORIZON);
+export const weeklyTests = () => judged('anomaly-scenarios.mjs: weekly seasonality', 'busy weekdays, quiet weekends: the second weekend and the Monday after, with a 1-week reference', weeklyScenarios(), WEEK_JUDGED_FROM, WEEK_HORIZON);
+
 /** Exact values on exact data: the alert's labels and annotations (the band from the fallback reference). */
 export function annotationTests() {
-  const out = header('exact data: labels and annotations of ShopAnomaly');
+  const out = header('exact data: labels and annotations of ShopAnomaly, the input types');
   const labels = sel({ anomaly_name: 'orders_created', anomaly_type: 'rate', service: 'shop-api', component: 'shop-api' });
   out.push('  - name: a ×10 burst on a steady first day (no seasonal history yet) renders its values');
   out.push('    interval: 1m');
@@ -97,10 +99,36 @@ export function annotationTests() {
   out.push(`      - expr: ${firing('orders_created')}`);
   out.push('        eval_time: 145m');
   out.push('        exp_samples: []');
+  // The input types: a ratio and a latency alert up only, by their bands, above their minimum change.
+  const typed = (name, type) => `shop:anomaly:input${sel({ anomaly_name: name, anomaly_type: type, service: 'shop-api', component: 'shop-api' })}`;
+  const typedAlert = (name, type) => `ALERTS${sel({ alertname: 'ShopAnomaly', alertstate: 'firing', anomaly_name: name, anomaly_type: type, category: 'anomaly', component: 'shop-api', direction: 'up', service: 'shop-api', severity: 'warning' })}`;
+  out.push('  - name: "anomaly types: ratio and latency alert up, by their bands, above their minimum change; never down"');
+  out.push('    interval: 1m');
+  out.push('    input_series:');
+  out.push(`      - series: '${typed('error_ratio', 'ratio')}'`);
+  out.push("        values: '0.01x120 0.3x10 0.01x30'");
+  out.push(`      - series: '${typed('error_ratio_small', 'ratio')}'`);
+  out.push("        values: '0.01x120 0.04x10 0.01x30'");
+  out.push(`      - series: '${typed('latency_p95', 'latency')}'`);
+  out.push("        values: '200x120 20x30 1000x10'");
+  out.push('    promql_expr_test:');
+  out.push(`      - expr: ${firing('error_ratio')}`);
+  out.push('        eval_time: 124m');
+  out.push(`        exp_samples: [ { labels: '${typedAlert('error_ratio', 'ratio')}', value: 1 } ]`);
+  out.push(`      - expr: count_over_time(${firing('error_ratio_small')}[160m])`);
+  out.push('        eval_time: 160m');
+  out.push('        exp_samples: []');
+  out.push('      # A latency fall is no anomaly; a rise ×5 (above the band and 100 ms) is.');
+  out.push(`      - expr: count_over_time(${firing('latency_p95')}[30m])`);
+  out.push('        eval_time: 149m');
+  out.push('        exp_samples: []');
+  out.push(`      - expr: ${firing('latency_p95')}`);
+  out.push('        eval_time: 154m');
+  out.push(`        exp_samples: [ { labels: '${typedAlert('latency_p95', 'latency')}', value: 1 } ]`);
   return out.join('\n') + '\n';
 }
 
-export const FILES = { 'shop-anomaly-seasonal.test.yml': seasonalTests, 'shop-anomaly.test.yml': annotationTests };
+export const FILES = { 'shop-anomaly-seasonal.test.yml': seasonalTests, 'shop-anomaly-seasonal-weekly.test.yml': weeklyTests, 'shop-anomaly.test.yml': annotationTests };
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {

@@ -36,7 +36,8 @@ function errorRatio(slo, w) {
   if (slo.name === 'availability' || slo.latency_ms === undefined) {
     return `sum(rate(${s.errors}[${w}])) / sum(rate(${s.all}[${w}]))`;
   }
-  return `1 - sum(rate(traces_span_metrics_duration_milliseconds_bucket{${s.base},le="${slo.latency_ms}"}[${w}])) / sum(rate(traces_span_metrics_duration_milliseconds_count{${s.base}}[${w}]))`;
+  // Prometheus 3 normalises `le` on ingestion ("1000" → "1000.0"); 2.x keeps the exporter's text.
+  return `1 - sum(rate(traces_span_metrics_duration_milliseconds_bucket{${s.base},le=~"${slo.latency_ms}(.0)?"}[${w}])) / sum(rate(traces_span_metrics_duration_milliseconds_count{${s.base}}[${w}]))`;
 }
 
 export function render(spec) {

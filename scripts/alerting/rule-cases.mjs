@@ -47,6 +47,7 @@ const errors = {
         [serverErr('file-store', 'file-storage')]: '0+60x40',
       },
       alerts: [
+        { at: 2, alert: 'ShopHttpErrorRatioHigh', fire: [] },
         { at: 4, alert: 'ShopHttpErrorRatioHigh', fire: [{ labels: W('critical', 'error', 'mes-api', 'mes-api'), summary: 'mes-api: 33.33% of requests fail', description: '33.33% of the server requests of mes-api (component mes-api) failed in the last 5 minutes (5xx or an exception; critical above 20 %, at least 10 failures).' }] },
         { at: 16, alert: 'ShopHttpErrorRatioHigh', fire: [
           { labels: W('critical', 'error', 'mes-api', 'mes-api'), summary: 'mes-api: 33.33% of requests fail', description: '33.33% of the server requests of mes-api (component mes-api) failed in the last 5 minutes (5xx or an exception; critical above 20 %, at least 10 failures).' },

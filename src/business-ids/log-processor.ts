@@ -1,5 +1,5 @@
 import { context as apiContext, type Context } from '@opentelemetry/api';
-import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { ATTR_COMPONENT, ATTR_CUSTOMER_ID, ATTR_ORDER_ID } from '../attributes';
 import { offerFromObject } from './extract';
 import { BusinessScope, getScope, type IdSettings } from './scope';
@@ -18,7 +18,7 @@ export class BusinessIdLogProcessor implements LogRecordProcessor {
     private readonly settings: IdSettings,
   ) {}
 
-  onEmit(record: SdkLogRecord, ctx?: Context): void {
+  onEmit(record: ReadWriteLogRecord, ctx?: Context): void {
     if (this.component !== undefined && record.attributes[ATTR_COMPONENT] === undefined) {
       record.setAttribute(ATTR_COMPONENT, this.component);
     }

@@ -1,5 +1,5 @@
 import { createContextKey, type Context, type Span } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { ATTR_CUSTOMER_ID, ATTR_ORDER_ID, type BusinessIdKind } from '../attributes';
 import { normalizeId } from './validate';
 

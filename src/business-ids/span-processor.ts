@@ -1,5 +1,5 @@
 import type { Context, Span } from '@opentelemetry/api';
-import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_CUSTOMER_ID, ATTR_ORDER_ID } from '../attributes';
 import { shopDiag } from '../diag';
 import { getScope, MAX_PENDING_SPANS, type BusinessScope } from './scope';

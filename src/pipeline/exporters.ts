@@ -15,7 +15,7 @@ import {
 } from '@opentelemetry/otlp-transformer';
 import type { ReadableLogRecord, LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { AggregationTemporality, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { OtlpProtocol } from '../config';
 import type { OtlpNodeHttpConfiguration } from '../internal-types';
 import { createUnrefTransport } from './otlp-transport';

@@ -1,5 +1,5 @@
 import { context as apiContext, type Attributes, type Context } from '@opentelemetry/api';
-import { logs, type Logger } from '@opentelemetry/api-logs';
+import { logs, type Logger } from '@opentelemetry/api';
 import { ATTR_CUSTOMER_ID, ATTR_ORDER_ID } from '../attributes';
 import { getScope } from '../business-ids/scope';
 import { shopDiag } from '../diag';

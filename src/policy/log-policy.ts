@@ -1,5 +1,5 @@
 import { context as apiContext, type Context } from '@opentelemetry/api';
-import type { LogRecordProcessor, SdkLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { getScope } from '../business-ids/scope';
 import type { DebugControl } from './debug-control';
 import { LEVELS, levelFromName, type Level } from './schema';
@@ -24,7 +24,7 @@ export class PolicyLogProcessor implements LogRecordProcessor {
     this.min = LEVELS[minLevel];
   }
 
-  onEmit(record: SdkLogRecord, ctx?: Context): void {
+  onEmit(record: ReadWriteLogRecord, ctx?: Context): void {
     let severity = record.severityNumber;
     if (severity === undefined && record.severityText !== undefined) {
       const level = levelFromName(record.severityText);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,18 @@ const RULES = path.join(ROOT, 'collector', 'stack', 'prometheus', 'rules');
 const ruleFiles = readdirSync(RULES).filter((f) => f.endsWith('.rules.yml')).sort();
 const testFiles = readdirSync(RULES).filter((f) => f.endsWith('.test.yml')).sort();
 const read = (f: string) => readFileSync(path.join(RULES, f), 'utf8');
-const promtool = (args: string[], cwd = RULES) => spawnSync('promtool', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+/** promtool, asynchronously: the seasonal tests take a minute, and a blocked worker loses its RPC with vitest. */
+function promtool(args: string[], cwd = RULES): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('promtool', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => { stdout += c; });
+    child.stderr.setEncoding('utf8').on('data', (c) => { stderr += c; });
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 const node = (script: string, args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'alerting', script), ...args], { cwd: ROOT, encoding: 'utf8' });
 
 interface AlertRule { name: string; file: string; labels: Record<string, string>; annotations: Record<string, string>; block: string }
@@ -82,28 +93,29 @@ function testCoverage(): Map<string, { fires: string[]; quiet: string[] }> {
 }
 
 describe('alert rules: promtool', () => {
-  it('every rule file passes `promtool check rules`', () => {
+  it('every rule file passes `promtool check rules`', async () => {
     expect(ruleFiles.length).toBeGreaterThan(5);
-    const r = promtool(['check', 'rules', ...ruleFiles]);
+    const r = await promtool(['check', 'rules', ...ruleFiles]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout.match(/SUCCESS/g)?.length).toBe(ruleFiles.length);
   });
 
-  it('the threshold rules pass their unit tests (`promtool test rules`)', () => {
+  it('the threshold rules pass their unit tests (`promtool test rules`)', async () => {
     const files = testFiles.filter((f) => !f.includes('seasonal'));
     expect(files.length).toBeGreaterThan(4);
-    const r = promtool(['test', 'rules', ...files]);
+    const r = await promtool(['test', 'rules', ...files]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout.match(/SUCCESS/g)?.length).toBe(files.length);
   }, 120_000);
 
-  it('the anomaly framework passes its seasonal unit tests: quiet on 22 h of noisy seasonal days, every anomaly caught in time', () => {
-    const files = testFiles.filter((f) => f.includes('seasonal'));
-    expect(files.length).toBeGreaterThan(0);
-    const r = promtool(['test', 'rules', ...files]);
-    expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/SUCCESS/);
-  }, 600_000);
+  for (const [file, what] of [['shop-anomaly-seasonal.test.yml', 'quiet on 22 h of noisy seasonal days, every anomaly of issue 8 caught in time and held'], ['shop-anomaly-seasonal-weekly.test.yml', 'weekly seasonality: quiet on the second weekend and the Monday after, a Sunday burst and a Monday outage caught']]) {
+    it(`the anomaly framework passes ${file}: ${what}`, async () => {
+      expect(testFiles).toContain(file);
+      const r = await promtool(['test', 'rules', file]);
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/SUCCESS/);
+    }, 900_000);
+  }
 
   it('every alert has a unit test that fires it and one that expects it quiet', () => {
     const cov = testCoverage();
@@ -151,10 +163,10 @@ describe('alert rules: the alerting contract', () => {
     }
   });
 
-  it('every alert has a summary, a description with its value, a runbook in docs/runbooks/ and a traces link', () => {
+  it('every alert has a summary, a description with its values, a runbook in docs/runbooks/ and a traces link', () => {
     for (const a of alerts) {
       expect(a.annotations.summary, a.name).toBeTruthy();
-      expect(a.annotations.description, a.name).toMatch(/\$value|query/);
+      expect(a.annotations.description, a.name).toMatch(/\$value|query|\$labels/);
       expect(a.annotations.runbook_url, a.name).toBe(`${RUNBOOK_BASE}${a.name}.md`);
       expect(existsSync(path.join(ROOT, 'docs', 'runbooks', `${a.name}.md`)), `docs/runbooks/${a.name}.md`).toBe(true);
       expect(a.annotations.traces_url, a.name).toMatch(new RegExp(`^${TRACES_BASE.replace(/[.]/g, '\\.')}/search\\?service=[^&]+&lookback=custom&start=.*&end=.*`));
@@ -204,7 +216,7 @@ describe('render-rules.mjs', () => {
     for (const f of ruleFiles) expect(readFileSync(path.join(out, f), 'utf8'), f).toBe(read(f));
   });
 
-  it('the fast profile (--time-scale 60) leaves no duration of a minute or more, and promtool accepts it', () => {
+  it('the fast profile (--time-scale 60) leaves no duration of a minute or more, and promtool accepts it', async () => {
     const out = tmp();
     const files = renderRules(out, { scale: 60 });
     expect(files.length).toBe(ruleFiles.length);
@@ -216,7 +228,7 @@ describe('render-rules.mjs', () => {
       }
     }
     expect(readFileSync(path.join(out, 'shop-anomaly.rules.yml'), 'utf8')).toContain('offset 1410s'); // 23h30m / 60
-    const r = promtool(['check', 'rules', ...files], out);
+    const r = await promtool(['check', 'rules', ...files], out);
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 });

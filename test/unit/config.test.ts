@@ -18,7 +18,12 @@ describe('configuration: resolved once, bad values get one warning and the defau
     expect(c.disabled).toBe(false);
     expect(c.serviceName).toBe('unknown_service:node');
     expect(c.instrumentations).toEqual(['http', 'undici', 'express', 'pg', 'amqplib', 'winston', 'runtime-node']);
-    expect(c.traces).toEqual({ exporters: ['otlp'], protocol: 'http/protobuf', endpoint: 'http://localhost:4318/v1/traces' });
+    expect(c.traces).toMatchObject({ exporters: ['otlp'], protocol: 'http/protobuf', endpoint: 'http://localhost:4318/v1/traces' });
+    // The 3.x SDK reads no environment itself: the spec's defaults are ours to apply.
+    expect(c.traces.sampler).toEqual({ name: 'parentbased_always_on', ratio: 1 });
+    expect(c.traces.batch).toEqual({ maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000, exportTimeoutMillis: 30_000 });
+    expect(c.logs.batch.scheduledDelayMillis).toBe(1000);
+    expect(c.traces.limits.attributeValueLengthLimit).toBeUndefined();
     expect(c.logs.endpoint).toBe('http://localhost:4318/v1/logs');
     expect(c.metrics.intervalMs).toBe(60_000);
     expect(c.shutdownTimeoutMs).toBe(3000);
@@ -106,5 +111,30 @@ describe('configuration: resolved once, bad values get one warning and the defau
     const c = resolveConfig({}, { SHOP_OTEL_ORDER_ID_FIELDS: 'orderNumber, order_no', SHOP_OTEL_CUSTOMER_ID_FIELDS: 'clientId' });
     expect(c.businessIds.orderFields).toEqual(['orderId', 'order_id', 'orderNumber', 'order_no']);
     expect(c.businessIds.customerFields).toEqual(['customerId', 'customer_id', 'clientId']);
+  });
+
+  it('sampler, batch sizes and limits from OTEL_* (the SDK no longer reads them)', () => {
+    const c = resolveConfig({}, {
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25',
+      OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '500',
+      OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '1000', OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '300', OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT: '7',
+    });
+    expect(c.traces.sampler).toEqual({ name: 'parentbased_traceidratio', ratio: 0.25 });
+    expect(c.traces.batch).toMatchObject({ scheduledDelayMillis: 200, maxQueueSize: 100, maxExportBatchSize: 100 });
+    expect(c.traces.limits.attributeValueLengthLimit).toBe(300);
+    expect(c.logs.limits).toEqual({ attributeValueLengthLimit: 1000, attributeCountLimit: 7 });
+    expect(stderr.join('\n')).toContain('OTEL_BSP_MAX_EXPORT_BATCH_SIZE (500) exceeds OTEL_BSP_MAX_QUEUE_SIZE (100)');
+  });
+
+  it('bad sampler settings: one line each, the default sampler', () => {
+    const c = resolveConfig({}, { OTEL_TRACES_SAMPLER: 'sometimes', OTEL_ATTRIBUTE_COUNT_LIMIT: '-3' });
+    expect(c.traces.sampler).toEqual({ name: 'parentbased_always_on', ratio: 1 });
+    expect(c.traces.limits.attributeCountLimit).toBeUndefined();
+    const r = resolveConfig({}, { OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '7' });
+    expect(r.traces.sampler).toEqual({ name: 'traceidratio', ratio: 1 });
+    const err = stderr.join('\n');
+    expect(err).toContain('OTEL_TRACES_SAMPLER="sometimes"');
+    expect(err).toContain('OTEL_ATTRIBUTE_COUNT_LIMIT="-3"');
+    expect(err).toContain('OTEL_TRACES_SAMPLER_ARG="7"');
   });
 });
