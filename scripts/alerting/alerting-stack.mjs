@@ -68,9 +68,10 @@ export function alertmanagerEnv(dir, receivers, { smsBridgeUrl, siemUrl, muteNow
 
 /**
  * Alertmanager node(s) + SMS bridge + SIEM forwarder. `nodes`: 1, or 2 for a gossip cluster.
- * `timeScale` divides the notification timings (group_wait, group_interval, repeat_interval).
+ * `timeScale` divides the notification timings (group_wait, group_interval, repeat_interval);
+ * `port`: the first node's web port (default: a free one).
  */
-export async function startAlerting({ dir, receivers, otlpLogsUrl, nodes = 1, timeScale = 1, muteNow = false, extraEnv = {} }) {
+export async function startAlerting({ dir, receivers, otlpLogsUrl, nodes = 1, timeScale = 1, muteNow = false, extraEnv = {}, port }) {
   mkdirSync(dir, { recursive: true });
   const [smsPort, siemPort] = [await freePort(), await freePort()];
   const secrets = path.join(dir, 'secrets');
@@ -99,7 +100,7 @@ export async function startAlerting({ dir, receivers, otlpLogsUrl, nodes = 1, ti
   const configFile = path.join(dir, 'alertmanager.yml');
   renderAlertmanagerFile({ output: configFile, env: { ...process.env, ...env }, forVersion: '0.25', timeScale });
   const ports = [];
-  for (let i = 0; i < nodes; i++) ports.push({ web: await freePort(), cluster: nodes > 1 ? await freePort() : undefined });
+  for (let i = 0; i < nodes; i++) ports.push({ web: i === 0 && port ? port : await freePort(), cluster: nodes > 1 ? await freePort() : undefined });
   const ams = ports.map((p, i) => startAlertmanager(dir, {
     port: p.web,
     configFile,
