@@ -202,9 +202,11 @@ export const DASHBOARDS = {
     tags: ['shop-otel', 'databases'],
     vars: [],
     panels: [
-      [ts('Queries / s per database and client', [['sum by (service_name, shop_component) (rate(traces_span_metrics_calls_total{span_kind="SPAN_KIND_CLIENT", shop_component=~"shop-db|mes-db"}[$__rate_interval]))', '{{shop_component}} from {{service_name}}']], { unit: 'ops', links: SERVICE_TRACES }), 12, 8],
-      [ts('Query latency p95 per database', [['histogram_quantile(0.95, sum by (shop_component, le) (rate(traces_span_metrics_duration_milliseconds_bucket{span_kind="SPAN_KIND_CLIENT", shop_component=~"shop-db|mes-db"}[$__rate_interval])))', '{{shop_component}}']], { unit: 'ms' }), 12, 8],
-      [ts('Failed queries / s (client spans)', [['sum by (service_name, shop_component) (rate(traces_span_metrics_calls_total{span_kind="SPAN_KIND_CLIENT", shop_component=~"shop-db|mes-db", status_code="STATUS_CODE_ERROR"}[$__rate_interval])) or sum by (service_name, shop_component) (rate(traces_span_metrics_calls_total{span_kind="SPAN_KIND_CLIENT", shop_component=~"shop-db|mes-db"}[$__rate_interval])) * 0', '{{shop_component}} from {{service_name}}']], { unit: 'ops', links: SERVICE_TRACES_ERRORS }), 12, 8],
+      // The pg client spans (span names pg.query:…, pg-pool.connect) of each service: mes-api
+      // queries the MES DB, the others the Shop DB.
+      [ts('Queries / s per client service', [['sum by (service_name) (rate(traces_span_metrics_calls_total{span_kind="SPAN_KIND_CLIENT", span_name=~"pg[.-].*"}[$__rate_interval]))', '{{service_name}}']], { unit: 'ops', links: SERVICE_TRACES }), 12, 8],
+      [ts('Query latency p95 per client service', [['histogram_quantile(0.95, sum by (service_name, le) (rate(traces_span_metrics_duration_milliseconds_bucket{span_kind="SPAN_KIND_CLIENT", span_name=~"pg[.-].*"}[$__rate_interval])))', '{{service_name}}']], { unit: 'ms', links: SERVICE_TRACES }), 12, 8],
+      [ts('Failed queries / s per client service', [['sum by (service_name) (rate(traces_span_metrics_calls_total{span_kind="SPAN_KIND_CLIENT", span_name=~"pg[.-].*", status_code="STATUS_CODE_ERROR"}[$__rate_interval])) or sum by (service_name) (rate(traces_span_metrics_calls_total{span_kind="SPAN_KIND_CLIENT", span_name=~"pg[.-].*"}[$__rate_interval])) * 0', '{{service_name}}']], { unit: 'ops', links: SERVICE_TRACES_ERRORS }), 12, 8],
       [ts('DB events / min (completed, slow, failed, connection, auth)', [['sum by (shop_component, event_name) (rate(shop_events_total{event_name=~"db\\\\..*"}[$__rate_interval])) * 60', '{{shop_component}} {{event_name}}']]), 12, 8],
       [ts('PostgreSQL server log records / s per severity', [['sum by (severity) (rate(shop_log_records_total{service_name="postgresql"}[$__rate_interval]))', '{{severity}}']], { stack: true }), 24, 7],
     ],
@@ -294,7 +296,8 @@ export const DASHBOARDS = {
       ]), 12, 8],
       [ts('Refused / s per receiver', [['sum by (receiver) (rate(otelcol_receiver_refused_spans_total[$__rate_interval])) + sum by (receiver) (rate(otelcol_receiver_refused_log_records_total[$__rate_interval]))', '{{receiver}}']]), 12, 8],
       [ts('Sent / s per exporter', [['sum by (exporter) (rate(otelcol_exporter_sent_log_records_total[$__rate_interval]))', 'log records {{exporter}}'], ['sum by (exporter) (rate(otelcol_exporter_sent_spans_total[$__rate_interval]))', 'spans {{exporter}}']]), 12, 8],
-      [ts('Failed / s per exporter', [['sum by (exporter) (rate(otelcol_exporter_send_failed_log_records_total[$__rate_interval]))', 'log records {{exporter}}'], ['sum by (exporter) (rate(otelcol_exporter_send_failed_spans_total[$__rate_interval]))', 'spans {{exporter}}']]), 12, 8],
+      // The failure counters exist only once something failed: `or … * 0` draws a zero line until then.
+      [ts('Failed / s per exporter', [['sum by (exporter) (rate(otelcol_exporter_send_failed_log_records_total[$__rate_interval])) or sum by (exporter) (rate(otelcol_exporter_sent_log_records_total[$__rate_interval])) * 0', 'log records {{exporter}}'], ['sum by (exporter) (rate(otelcol_exporter_send_failed_spans_total[$__rate_interval])) or sum by (exporter) (rate(otelcol_exporter_sent_spans_total[$__rate_interval])) * 0', 'spans {{exporter}}']]), 12, 8],
       [ts('Exporter queues (fill ratio)', [['max by (exporter, data_type) (otelcol_exporter_queue_size) / max by (exporter, data_type) (otelcol_exporter_queue_capacity)', '{{exporter}} {{data_type}}']], { unit: 'percentunit' }), 12, 8],
       [ts('Collector memory (RSS)', [['max(otelcol_process_memory_rss_bytes)', 'rss']], { unit: 'bytes' }), 12, 8],
     ],
@@ -355,14 +358,17 @@ export function renderDashboards() {
   return Object.fromEntries(Object.entries(DASHBOARDS).map(([file, def]) => [file, `${JSON.stringify(buildDashboard(def), null, 2)}\n`]));
 }
 
-/** Every panel query of the committed dashboards we provision (not NOT_OURS), with its variables. */
+/**
+ * Every query of the committed dashboards we provision (not NOT_OURS): panel targets, variables'
+ * label_values(), annotations; `instant` as Grafana runs it (else a range query over the time range).
+ */
 export function panelQueries(dir = DASHBOARD_DIR) {
   const out = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json') && !NOT_OURS.has(f)).sort()) {
     const dash = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
     const walk = (panels = []) => {
       for (const p of panels) {
-        for (const t of p.targets ?? []) if (t.expr) out.push({ dashboard: file, panel: p.title, expr: t.expr, variables: dash.templating?.list ?? [] });
+        for (const t of p.targets ?? []) if (t.expr) out.push({ dashboard: file, panel: p.title, expr: t.expr, instant: t.instant === true, variables: dash.templating?.list ?? [] });
         walk(p.panels);
       }
     };
@@ -370,9 +376,9 @@ export function panelQueries(dir = DASHBOARD_DIR) {
     for (const v of dash.templating?.list ?? []) {
       const q = typeof v.query === 'string' ? v.query : v.query?.query;
       const m = /^label_values\((.+),\s*(\w+)\)$/.exec(q ?? '');
-      if (m) out.push({ dashboard: file, panel: `variable $${v.name}`, expr: `group by (${m[2]}) (${m[1]})`, variables: dash.templating.list });
+      if (m) out.push({ dashboard: file, panel: `variable $${v.name}`, expr: `group by (${m[2]}) (${m[1]})`, instant: true, variables: dash.templating.list });
     }
-    for (const a of dash.annotations?.list ?? []) if (a.target?.expr) out.push({ dashboard: file, panel: `annotation ${a.name}`, expr: a.target.expr, variables: [] });
+    for (const a of dash.annotations?.list ?? []) if (a.target?.expr) out.push({ dashboard: file, panel: `annotation ${a.name}`, expr: a.target.expr, instant: false, variables: [] });
   }
   return out;
 }
