@@ -40,6 +40,10 @@ let stopping = false;
 
 function start([name, file, component, port]) {
   const env = { ADMIN_ROUTES: '1', ...process.env, ...urls, OTEL_SERVICE_NAME: process.env.OTEL_SERVICE_NAME ?? name, SHOP_OTEL_COMPONENT: process.env.SHOP_OTEL_COMPONENT ?? component };
+  // The trust boundary of business IDs and baggage: the Shop API faces customers (the default,
+  // trusting only the broker); every other service is internal and believes its callers here,
+  // all on loopback. In a cluster: SHOP_OTEL_TRUSTED_PEERS=amqp,private.
+  if (name !== 'shop-api') env.SHOP_OTEL_TRUSTED_PEERS = process.env.SHOP_OTEL_TRUSTED_PEERS ?? 'amqp,loopback';
   if (port) env.PORT = String(port);
   const child = spawn(process.execPath, [...nodeFlags, path.join(here, file)], { cwd: path.join(here, '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
   const sink = values.logs ? createWriteStream(path.join(values.logs, `${name}.log`), { flags: 'a' }) : undefined;

@@ -1,6 +1,7 @@
 import { DiagLogLevel } from '@opentelemetry/api';
 import { DEFAULT_CUSTOMER_ID_FIELDS, DEFAULT_ORDER_ID_FIELDS } from './attributes';
 import { shopDiag } from './diag';
+import { validListEntry } from './business-ids/trust';
 import { COMPONENTS, levelFromName, type Level } from './policy/schema';
 
 /**
@@ -16,6 +17,9 @@ export const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export type OtlpProtocol = (typeof PROTOCOLS)[number];
 
 export type Signal = 'traces' | 'metrics' | 'logs';
+
+/** Attribute values (and, four times over, log bodies) longer than this are cut when no OTEL_*_VALUE_LENGTH_LIMIT says otherwise. */
+export const DEFAULT_ATTRIBUTE_VALUE_LENGTH = 8192;
 export type ExporterName = 'otlp' | 'console' | 'none';
 
 export interface SignalConfig {
@@ -46,7 +50,11 @@ export interface SamplerConfig {
   ratio: number;
 }
 
-/** OTEL_ATTRIBUTE_* / OTEL_SPAN_* / OTEL_LOGRECORD_* limits; undefined: the SDK's default (unlimited length, 128 attributes). */
+/**
+ * OTEL_ATTRIBUTE_* / OTEL_SPAN_* / OTEL_LOGRECORD_* limits; undefined: the SDK's default (128
+ * attributes). The value length is never unlimited by default: DEFAULT_ATTRIBUTE_VALUE_LENGTH
+ * (a client controls query strings, headers and logged bodies; redaction and export stay bounded).
+ */
 export interface LimitsConfig {
   attributeValueLengthLimit: number | undefined;
   attributeCountLimit: number | undefined;
@@ -59,6 +67,8 @@ export interface SpanLimitsConfig extends LimitsConfig {
 export interface ShopOtelConfig {
   disabled: boolean;
   serviceName: string;
+  /** OTEL_RESOURCE_ATTRIBUTES, decoded; a malformed pair is dropped (with a warning), never the rest. */
+  resourceAttributes: Record<string, string>;
   /** The user's logging-policy component this service is (SHOP_OTEL_COMPONENT), if named. */
   component: string | undefined;
   logLevel: DiagLogLevel;
@@ -74,6 +84,13 @@ export interface ShopOtelConfig {
     orderFields: string[];
     customerFields: string[];
     maxLength: number;
+    /**
+     * Who may send this service business IDs and baggage (SHOP_OTEL_TRUSTED_PEERS): `amqp`,
+     * `loopback`, `private`, IPs, CIDRs, `all`, `none`. Default `amqp`: an HTTP edge ignores them.
+     */
+    trustedPeers: string[];
+    /** Hosts besides internal ones that are sent baggage (SHOP_OTEL_BAGGAGE_HOSTS). */
+    baggageHosts: string[];
   };
   redaction: {
     enabled: boolean;
@@ -275,7 +292,7 @@ function limit(env: Env, keys: string[]): number | undefined {
 
 function spanLimits(env: Env): SpanLimitsConfig {
   return {
-    attributeValueLengthLimit: limit(env, ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT']),
+    attributeValueLengthLimit: limit(env, ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT']) ?? DEFAULT_ATTRIBUTE_VALUE_LENGTH,
     attributeCountLimit: limit(env, ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT']),
     eventCountLimit: limit(env, ['OTEL_SPAN_EVENT_COUNT_LIMIT']),
     linkCountLimit: limit(env, ['OTEL_SPAN_LINK_COUNT_LIMIT']),
@@ -284,7 +301,7 @@ function spanLimits(env: Env): SpanLimitsConfig {
 
 function logLimits(env: Env): LimitsConfig {
   return {
-    attributeValueLengthLimit: limit(env, ['OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT']),
+    attributeValueLengthLimit: limit(env, ['OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT']) ?? DEFAULT_ATTRIBUTE_VALUE_LENGTH,
     attributeCountLimit: limit(env, ['OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT']),
   };
 }
@@ -325,12 +342,16 @@ function policy(env: Env, comp: string | undefined): PolicyConfig {
     if (db && c) dbComponents[db] = c;
     else shopDiag.warn(`SHOP_OTEL_DB_COMPONENTS: ${JSON.stringify(pair)} is not database:component; ignored.`);
   }
-  let signal: NodeJS.Signals | undefined = 'SIGUSR2';
+  // No signal by default: SIGUSR2 is how nodemon restarts its child (a listener of ours would
+  // keep the process alive through it), SIGUSR1 starts Node's inspector, SIGHUP means reload or
+  // hang-up, SIGWINCH arrives on every terminal resize. A service opts in by naming one.
+  let signal: NodeJS.Signals | undefined;
   const rawSignal = str(env, 'SHOP_OTEL_DEBUG_SIGNAL');
   if (rawSignal !== undefined) {
-    if (rawSignal.toLowerCase() === 'none') signal = undefined;
-    else if (/^SIG(USR1|USR2|HUP|WINCH|PWR)$/.test(rawSignal)) signal = rawSignal as NodeJS.Signals;
-    else shopDiag.warn(`SHOP_OTEL_DEBUG_SIGNAL=${JSON.stringify(rawSignal)} is not one of SIGUSR2, SIGUSR1, SIGHUP, SIGWINCH, none; using SIGUSR2.`);
+    const upper = rawSignal.toUpperCase();
+    if (upper === 'NONE') signal = undefined;
+    else if (/^SIG(USR1|USR2|HUP|WINCH|PWR)$/.test(upper)) signal = upper as NodeJS.Signals;
+    else shopDiag.warn(`SHOP_OTEL_DEBUG_SIGNAL=${JSON.stringify(rawSignal)} is not one of SIGUSR2, SIGUSR1, SIGHUP, SIGWINCH, SIGPWR, none; using none.`);
   }
   const secret = str(env, 'SHOP_OTEL_DEBUG_SECRET');
   if (secret !== undefined && secret.length < 16) shopDiag.warn('SHOP_OTEL_DEBUG_SECRET is shorter than 16 characters; per-request DEBUG markers are refused until it is longer.');
@@ -351,21 +372,63 @@ function policy(env: Env, comp: string | undefined): PolicyConfig {
   };
 }
 
-function serviceName(env: Env): string {
+function serviceName(env: Env, resourceAttributes: Record<string, string>): string {
   const explicit = str(env, 'OTEL_SERVICE_NAME');
   if (explicit) return explicit;
-  const fromAttrs = /(?:^|,)\s*service\.name\s*=\s*([^,]+)/.exec(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
-  if (fromAttrs) return decodeURIComponent(fromAttrs[1].trim());
-  return 'unknown_service:node';
+  return resourceAttributes['service.name'] || 'unknown_service:node';
+}
+
+/**
+ * OTEL_RESOURCE_ATTRIBUTES, pair by pair. The SDK's own env detector throws the whole value away
+ * on one bad pair, and a stray `%` made decodeURIComponent throw here and telemetry start
+ * without any: a bad pair is now dropped with a warning, the others kept.
+ */
+function resourceAttributes(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  const raw = env.OTEL_RESOURCE_ATTRIBUTES;
+  if (raw === undefined || raw.trim() === '') return out;
+  for (const pair of raw.split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    let key: string | undefined;
+    let value: string | undefined;
+    if (eq > 0 && pair.indexOf('=', eq + 1) < 0) {
+      try {
+        key = decodeURIComponent(pair.slice(0, eq).trim());
+        value = decodeURIComponent(pair.slice(eq + 1).trim());
+      } catch {
+        key = undefined;
+      }
+    }
+    if (key === undefined || value === undefined || key === '' || key.length > 255 || value.length > 255) {
+      shopDiag.warn(`OTEL_RESOURCE_ATTRIBUTES: ${JSON.stringify(pair.length > 80 ? `${pair.slice(0, 80)}…` : pair)} is not key=value (percent-encoded, at most 255 characters each); that pair is dropped, the others kept.`);
+      continue;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function hostList(env: Env, key: string, hosts: boolean, dflt: string[]): string[] {
+  const entries = list(env, key);
+  if (entries === undefined) return dflt;
+  const out: string[] = [];
+  for (const e of entries) {
+    if (validListEntry(e, hosts)) out.push(e.toLowerCase());
+    else shopDiag.warn(`${key}: ${JSON.stringify(e)} is not ${hosts ? 'a host name, .domain, IP address, CIDR range or *' : 'amqp, loopback, private, all, none, an IP address or a CIDR range'}; ignored.`);
+  }
+  return out;
 }
 
 export function resolveConfig(options: ShopOtelOptions = {}, env: Env = process.env): ShopOtelConfig {
   const levels = logLevel(env);
+  const resource = resourceAttributes(env);
   const extraOrder = list(env, 'SHOP_OTEL_ORDER_ID_FIELDS') ?? [];
   const extraCustomer = list(env, 'SHOP_OTEL_CUSTOMER_ID_FIELDS') ?? [];
   const fromEnv: ShopOtelConfig = {
     disabled: bool(env, 'OTEL_SDK_DISABLED', false),
-    serviceName: serviceName(env),
+    serviceName: serviceName(env, resource),
+    resourceAttributes: resource,
     component: component(env),
     logLevel: levels.own,
     sdkLogLevel: levels.sdk,
@@ -378,6 +441,8 @@ export function resolveConfig(options: ShopOtelOptions = {}, env: Env = process.
       orderFields: [...new Set([...DEFAULT_ORDER_ID_FIELDS, ...extraOrder])],
       customerFields: [...new Set([...DEFAULT_CUSTOMER_ID_FIELDS, ...extraCustomer])],
       maxLength: int(env, 'SHOP_OTEL_ID_MAX_LENGTH', 64, 1, 256),
+      trustedPeers: hostList(env, 'SHOP_OTEL_TRUSTED_PEERS', false, ['amqp']),
+      baggageHosts: hostList(env, 'SHOP_OTEL_BAGGAGE_HOSTS', true, []),
     },
     redaction: {
       enabled: bool(env, 'SHOP_OTEL_REDACT', true),

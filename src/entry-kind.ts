@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 /**
@@ -6,13 +7,25 @@ import path from 'node:path';
  * certainly CommonJS: `.cjs`, or `.js` / no extension under a package.json whose `type` is not
  * `module`. Anything else (`.mjs`, `.ts`, `-e`, a REPL, --experimental-default-type) counts as
  * possibly ESM.
+ *
+ * The entry is first resolved the way Node resolves its main module (CommonJS resolution of an
+ * absolute path: `node .` or `node app` names a directory or a file without its extension; a
+ * directory means its package.json `main`, else `index.js`). Judging the unresolved path took
+ * `node .` in a `"type": "module"` package for CommonJS — it looked for package.json one
+ * directory too high — and the ESM loader hook was silently skipped.
  */
 export function commonJsEntry(entry: string | undefined, execArgv: readonly string[] = []): boolean {
   if (!entry || execArgv.some((a) => a.startsWith('--experimental-default-type') || a.startsWith('--input-type'))) return false;
-  const ext = path.extname(entry);
+  let file = path.resolve(entry);
+  try {
+    file = createRequire(__filename).resolve(file);
+  } catch {
+    // Not resolvable (yet): judge the path as given.
+  }
+  const ext = path.extname(file);
   if (ext === '.cjs') return true;
   if (ext !== '.js' && ext !== '') return false;
-  let dir = path.dirname(path.resolve(entry));
+  let dir = path.dirname(file);
   for (;;) {
     try {
       const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: unknown };

@@ -30,6 +30,7 @@ else if (isMainThread) {
     const { shopDiag } = require('./diag.js') as typeof import('./diag.js');
     if (!wantHook || process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') {
       start();
+      shopDiag.debug(`ESM hook: none (${wantHook ? 'telemetry disabled' : 'the entry is CommonJS'})`);
     } else {
       const { supportsSyncHooks } = require('import-in-the-middle/supports-sync-hooks.mjs') as { supportsSyncHooks(): boolean };
       if (setting !== 'async' && supportsSyncHooks()) {

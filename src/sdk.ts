@@ -3,7 +3,7 @@ import { logs as legacyLogs } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InstrumentationBase, registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
-import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { detectResources, hostDetector, processDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import {
@@ -31,11 +31,13 @@ import { ExportGate } from './pipeline/export-gate';
 import { GatedMetricExporter, RedactingLogExporter, RedactingSpanExporter } from './pipeline/redacting-exporters';
 import { installShutdownHooks } from './pipeline/shutdown';
 import { Redactor } from './privacy/redactor';
+import { SafeLoggerProvider } from './privacy/safe-values';
 import { setActiveSettings } from './business-ids/api';
 import { VERSION } from './version';
 import { configureDebugControl, type DebugControl } from './policy/debug-control';
 import { PolicyLogProcessor } from './policy/log-policy';
 import { PolicySpanProcessor } from './policy/span-rules';
+import { RecordEverythingSampler } from './policy/sampling';
 
 export interface ShopOtel {
   readonly config: ShopOtelConfig;
@@ -81,8 +83,13 @@ export function start(options?: ShopOtelOptions): ShopOtel | undefined {
 }
 
 function build(config: ShopOtelConfig): ShopOtel {
-  const resource = buildResource(config);
-  const redactor = new Redactor(config.redaction.enabled, config.redaction.extraPatterns);
+  // Redaction is bounded by the same value limits the SDK applies (0: unlimited), log bodies by four times the log limit.
+  const cap = (n: number | undefined) => (n === undefined || n <= 0 ? Number.MAX_SAFE_INTEGER : n);
+  const redactor = new Redactor(config.redaction.enabled, config.redaction.extraPatterns, {
+    maxValueLength: Math.max(cap(config.traces.limits.attributeValueLengthLimit), cap(config.logs.limits.attributeValueLengthLimit)),
+    maxBodyLength: Math.min(Number.MAX_SAFE_INTEGER, cap(config.logs.limits.attributeValueLengthLimit) * 4),
+  });
+  const resource = buildResource(config, redactor);
   const gate = new ExportGate();
   setActiveSettings(config.businessIds);
 
@@ -94,7 +101,7 @@ function build(config: ShopOtelConfig): ShopOtel {
   // --experimental-async-context-frame (docs: README, "Node 22").
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const propagator: TextMapPropagator = new SafePropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new BusinessIdPropagator(config.businessIds)] }),
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new BusinessIdPropagator(config.businessIds, config.businessIds.baggageHosts)] }),
   );
   propagation.setGlobalPropagator(propagator);
 
@@ -103,9 +110,10 @@ function build(config: ShopOtelConfig): ShopOtel {
 
   const tracerProvider = new TracerProvider({
     resource,
-    sampler: buildSampler(config.traces.sampler),
+    // The policy sees every span, sampled or not; only sampled ones are exported (policy/sampling.ts).
+    sampler: new RecordEverythingSampler(buildSampler(config.traces.sampler)),
     spanLimits: config.traces.limits,
-    spanProcessors: [new PolicySpanProcessor(config.component, config.policy), ...spanProcessors(config, redactor, gate)],
+    spanProcessors: [new PolicySpanProcessor(config.component, config.policy), spanProcessor(config, redactor, gate)],
   });
   trace.setGlobalTracerProvider(tracerProvider);
 
@@ -114,10 +122,12 @@ function build(config: ShopOtelConfig): ShopOtel {
     logRecordLimits: config.logs.limits,
     processors: [new BusinessIdLogProcessor(config.component, config.businessIds), new PolicyLogProcessor(logProcessors(config, redactor, gate), config.policy.minLevel, () => debug)],
   });
-  logs.setGlobalLoggerProvider(loggerProvider);
+  // The app and the instrumentations emit through a wrapper that makes any value a valid one (privacy/safe-values.ts).
+  const safeLoggerProvider = new SafeLoggerProvider(loggerProvider);
+  logs.setGlobalLoggerProvider(safeLoggerProvider);
   // @opentelemetry/winston-transport (0.34, used by instrumentation-winston 0.69) still gets its
   // logger from @opentelemetry/api-logs, whose global is its own: register the provider there too.
-  legacyLogs.setGlobalLoggerProvider(loggerProvider);
+  legacyLogs.setGlobalLoggerProvider(safeLoggerProvider);
 
   const meterProvider = new MeterProvider({ resource, readers: metricReaders(config, gate) });
   metrics.setGlobalMeterProvider(meterProvider);
@@ -128,7 +138,7 @@ function build(config: ShopOtelConfig): ShopOtel {
     instrumentations,
     tracerProvider,
     meterProvider,
-    loggerProvider,
+    loggerProvider: safeLoggerProvider,
   });
 
   const providers = [tracerProvider, loggerProvider, meterProvider];
@@ -159,24 +169,37 @@ function hookedModules(instrumentations: Instrumentation[]): string[] {
   return [...names];
 }
 
-function buildResource(config: ShopOtelConfig): Resource {
+/**
+ * The resource: process and host, then OTEL_RESOURCE_ATTRIBUTES (parsed pair by pair in
+ * config.ts, in place of the SDK's env detector, which drops the whole variable for one bad
+ * pair), then ours. Redacted once, here: `process.command_args` carries whatever the app was
+ * started with (`--db postgres://user:secret@…`), and resource attributes reach the wire with
+ * every batch.
+ */
+function buildResource(config: ShopOtelConfig, redactor: Redactor): Resource {
   const ours: Record<string, string> = {
+    ...config.resourceAttributes,
     'service.name': config.serviceName,
     'telemetry.distro.name': 'shop-otel',
     'telemetry.distro.version': VERSION,
   };
   if (config.component !== undefined) ours[ATTR_COMPONENT] = config.component;
-  return detectResources({ detectors: [processDetector, hostDetector, envDetector] }).merge(resourceFromAttributes(ours));
+  const detected = detectResources({ detectors: [processDetector, hostDetector] }).merge(resourceFromAttributes(ours));
+  const redacted: Record<string, unknown> = {};
+  for (const [key, value] of detected.getRawAttributes()) {
+    redacted[key] = value instanceof Promise ? value.then((v) => redactor.redactValue(key, v)) : redactor.redactValue(key, value);
+  }
+  return resourceFromAttributes(redacted as Parameters<typeof resourceFromAttributes>[0]);
 }
 
-function spanProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): SpanProcessor[] {
+function spanProcessor(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): SpanProcessor {
   const out: SpanProcessor[] = [];
   for (const name of config.traces.exporters) {
     if (name === 'otlp') out.push(new BatchSpanProcessor({ exporter: new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate), ...config.traces.batch }));
     else out.push(new SimpleSpanProcessor({ exporter: new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate) }));
   }
-  // IDs are stamped before any exporter sees a span: the wrapper hands each span on exactly once.
-  return out.map((p) => new BusinessIdSpanProcessor(p));
+  // IDs are stamped before any exporter sees a span: one wrapper hands each span to every exporter exactly once.
+  return new BusinessIdSpanProcessor(out);
 }
 
 /** OTEL_TRACES_SAMPLER, built here: the 3.x SDK no longer reads it (its default is parentbased_always_on, as ours). */

@@ -18,11 +18,13 @@ describe('business IDs: sources, validation, hostile input', () => {
     receiver = await startReceiver();
     db = await createOrdersTable();
     const common = { DATABASE_URL: PG_URL, AMQP_URL, QUEUE: queue, TABLE: db.table, OTEL_LOG_LEVEL: 'debug' };
+    // These services trust their loopback callers' ID headers and baggage (an edge would not: test/trust.test.ts).
+    const trusted = { SHOP_OTEL_TRUSTED_PEERS: 'amqp,loopback' };
     customers = runFixture('customer-api.cjs', { register: 'require', env: otelEnv(receiver.url, 'ids-customers') });
     const customerPort = await listeningPort(customers);
     worker = runFixture('order-worker.cjs', { env: { ...otelEnv(receiver.url, 'ids-worker'), ...common } });
     await worker.waitForLine(/worker ready/);
-    api = runFixture('order-api.mjs', { env: { ...otelEnv(receiver.url, 'ids-api'), ...common, CUSTOMER_URL: `http://127.0.0.1:${customerPort}` } });
+    api = runFixture('order-api.mjs', { env: { ...otelEnv(receiver.url, 'ids-api'), ...common, ...trusted, CUSTOMER_URL: `http://127.0.0.1:${customerPort}` } });
     url = `http://127.0.0.1:${await listeningPort(api)}`;
   });
 

@@ -183,7 +183,7 @@ describe('Internal shop container', () => {
   });
 
   it('DEBUG detailed steps, when switched on at runtime (signal), and off again after the timeout', async () => {
-    const d = await startComponent('shop-internal', { SHOP_OTEL_DEBUG_TIMEOUT_S: '2' });
+    const d = await startComponent('shop-internal', { SHOP_OTEL_DEBUG_TIMEOUT_S: '2', SHOP_OTEL_DEBUG_SIGNAL: 'SIGUSR2' });
     try {
       d.app.proc.kill('SIGUSR2');
       await d.app.waitForLine(/DEBUG is on for this service for 2 s/);
@@ -359,10 +359,11 @@ describe('DEBUG for one request’s whole journey', () => {
 
   it('a signed marker turns DEBUG on for that trace in every service it reaches, and only for it', async () => {
     const { mintDebugMarker } = await import('../src/policy/debug-control');
-    const marker = mintDebugMarker(secret, 60);
-    await fetch(`${up.url}/debug-detail`, { headers: { 'x-shop-debug': marker } });
+    const { marker, traceparent, traceId } = mintDebugMarker(secret, 60);
+    await fetch(`${up.url}/debug-detail`, { headers: { 'x-shop-debug': marker, traceparent } });
     const first = await receiver.waitFor('debug record upstream', () => receiver.logs.find((l) => l.resource['service.name'] === up.service && l.body === 'debug detail'));
     expect(first.severityNumber).toBe(5);
+    expect(first.traceId).toBe(traceId);
     const second = await receiver.waitFor('debug record downstream', () => receiver.logs.find((l) => l.resource['service.name'] === down.service && l.body === 'debug detail'));
     expect(second.traceId).toBe(first.traceId);
     // Without a marker, the same request exports no DEBUG record.
@@ -374,11 +375,19 @@ describe('DEBUG for one request’s whole journey', () => {
   it('a forged or expired marker is ignored and counted', async () => {
     const { mintDebugMarker } = await import('../src/policy/debug-control');
     const forged = mintDebugMarker('not-the-shared-secret-at-all!!', 60);
-    const expired = mintDebugMarker(secret, 1, Date.now() - 10_000);
-    await fetch(`${up.url}/debug-detail`, { headers: { 'x-shop-debug': forged } });
-    await fetch(`${up.url}/debug-detail`, { headers: { baggage: `shop.debug=${expired}` } });
+    const expired = mintDebugMarker(secret, 1, { now: Date.now() - 10_000 });
+    await fetch(`${up.url}/debug-detail`, { headers: { 'x-shop-debug': forged.marker, traceparent: forged.traceparent } });
+    await fetch(`${up.url}/debug-detail`, { headers: { baggage: `shop.debug=${expired.marker}`, traceparent: expired.traceparent } });
     const rejected = await expectEvent(up.service, 'shop.debug.marker_rejected');
     expect(['bad-signature', 'expired']).toContain(rejected.attributes['shop.debug.reason']);
+    // A captured marker replayed on another trace switches nothing on: it is bound to its own.
+    await new Promise((r) => setTimeout(r, 1100)); // rejections are reported at most once a second
+    const captured = mintDebugMarker(secret, 60);
+    const other = mintDebugMarker(secret, 60);
+    await fetch(`${up.url}/debug-detail`, { headers: { 'x-shop-debug': captured.marker, traceparent: other.traceparent } });
+    await expectEvent(up.service, 'shop.debug.marker_rejected', (l) => l.attributes['shop.debug.reason'] === 'wrong-trace');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.logs.filter((l) => l.resource['service.name'] === up.service && l.body === 'debug detail')).toHaveLength(1);
     await receiver.waitFor('rejection counter', () => receiver.metrics.find((m) => m.resource['service.name'] === up.service && m.name === 'shop_otel.debug.marker.rejected'));
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.logs.filter((l) => l.resource['service.name'] === up.service && l.body === 'debug detail')).toHaveLength(1);

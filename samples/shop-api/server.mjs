@@ -79,8 +79,10 @@ app.patch('/orders/:orderId/status', async (req, res) => {
   if (!STATUSES.has(status)) return res.status(400).json({ error: 'unknown status' });
   const { rows } = await pool.query('UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 RETURNING customer_id', [req.params.orderId, status]);
   if (rows.length === 0) return res.status(404).json({ error: 'no such order' });
+  // The Shop API faces customers and believes no caller's IDs or baggage (the MES's included):
+  // it names the order's customer itself, from its own database.
+  logger.info('order status updated', { orderId: req.params.orderId, customerId: rows[0].customer_id, status });
   events.orderStatusChanged({ orderId: req.params.orderId, status });
-  logger.info('order status updated', { orderId: req.params.orderId, status });
   await publish(channel, 'order.status_changed', { orderId: req.params.orderId, customerId: rows[0].customer_id, status });
   res.json({ orderId: req.params.orderId, status });
 });

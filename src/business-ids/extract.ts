@@ -18,7 +18,7 @@ export function offerFromObject(scope: BusinessScope, obj: unknown, source: stri
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return;
   const record = obj as Record<string, unknown>;
   for (const kind of KINDS) {
-    if (scope.get(kind) !== undefined) continue;
+    if (scope.hasOwn(kind)) continue;
     for (const field of fieldsOf(scope.settings, kind)) {
       const v = record[field];
       if (v !== undefined && v !== null && scope.offer(kind, v, `${source} field ${field}`) !== undefined) break;
@@ -35,8 +35,8 @@ export function offerFromParams(scope: BusinessScope, params: unknown, path: str
   if (params === null || typeof params !== 'object') return;
   const id = (params as Record<string, unknown>).id;
   if (typeof id !== 'string' || id.length === 0) return;
-  if (scope.orderId === undefined && path.includes(`/orders/${id}`)) scope.offer('order', id, 'route parameter id under /orders/');
-  if (scope.customerId === undefined && path.includes(`/customers/${id}`)) scope.offer('customer', id, 'route parameter id under /customers/');
+  if (!scope.hasOwn('order') && path.includes(`/orders/${id}`)) scope.offer('order', id, 'route parameter id under /orders/');
+  if (!scope.hasOwn('customer') && path.includes(`/customers/${id}`)) scope.offer('customer', id, 'route parameter id under /customers/');
 }
 
 /** Query parameters of a request URL (`/x?orderId=...`). */
@@ -46,7 +46,7 @@ export function offerFromUrlQuery(scope: BusinessScope, url: string | undefined)
   if (q < 0) return;
   const search = new URLSearchParams(url.slice(q + 1));
   for (const kind of KINDS) {
-    if (scope.get(kind) !== undefined) continue;
+    if (scope.hasOwn(kind)) continue;
     for (const field of fieldsOf(scope.settings, kind)) {
       const v = search.get(field);
       if (v !== null && scope.offer(kind, v, `query parameter ${field}`) !== undefined) break;
@@ -82,7 +82,7 @@ export function offerFromJsonText(scope: BusinessScope, content: unknown, source
     scanners.set(scope.settings, list);
   }
   for (const [kind, re] of list) {
-    if (scope.get(kind) !== undefined) continue;
+    if (scope.hasOwn(kind)) continue;
     const m = re.exec(text);
     if (m) scope.offer(kind, m[1] ?? m[2], source);
   }

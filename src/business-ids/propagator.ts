@@ -1,47 +1,84 @@
-import { propagation, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
+import { propagation, trace, type Baggage, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
 import { W3CBaggagePropagator } from '@opentelemetry/core';
 import { BAGGAGE_CUSTOMER_ID, BAGGAGE_DEBUG, BAGGAGE_ORDER_ID, BAGGAGE_ORDER_SINCE, HEADER_CUSTOMER_ID, HEADER_DEBUG, HEADER_ORDER_ID } from '../attributes';
 import { debugControl } from '../policy/debug-control';
 import { BusinessScope, getScope, setScope, type IdSettings } from './scope';
+import { BaggageDestinations } from './trust';
+import { normalizeId } from './validate';
 
 /**
- * W3C baggage, plus the business IDs.
+ * W3C baggage, plus the business IDs, across the trust boundary (see trust.ts).
  *
- * extract: every incoming request and consumed message gets a fresh BusinessScope, seeded from
- * the `shop.order.id` / `shop.customer.id` baggage entries or the `x-order-id` / `x-customer-id`
- * headers (validated: a forged or malformed value is dropped).
- * inject: the scope's IDs join whatever baggage the context carries, so every outgoing HTTP call
- * and every published message carries them to the next service.
+ * extract: every incoming request and consumed message gets a fresh BusinessScope. The
+ * `shop.order.id` / `shop.customer.id` baggage entries or the `x-order-id` / `x-customer-id`
+ * headers are validated and held as *propagated*: the instrumentation believes them only once
+ * it knows the sender is trusted (BusinessScope.trust, from the HTTP request hook and the AMQP
+ * consume hook). A DEBUG marker is signed and bound to one trace, so it is checked here for
+ * anyone (policy/debug-control.ts).
+ * inject: the scope's IDs join whatever baggage the context carries — minus what an untrusted
+ * peer sent — and go only to internal destinations and the listed hosts; elsewhere no baggage
+ * header is written at all.
  */
 export class BusinessIdPropagator implements TextMapPropagator {
   private readonly baggage = new W3CBaggagePropagator();
+  private readonly destinations: BaggageDestinations;
 
-  constructor(private readonly settings: IdSettings) {}
+  constructor(
+    private readonly settings: IdSettings,
+    baggageHosts: readonly string[] = [],
+  ) {
+    this.destinations = new BaggageDestinations(baggageHosts);
+  }
 
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
+    if (!this.mayReceiveBaggage(context)) return;
     const scope = getScope(context);
+    let bag = propagation.getBaggage(context);
+    if (bag !== undefined && scope?.untrustedBaggage !== undefined) bag = withoutEntriesOf(bag, scope.untrustedBaggage);
     if (scope && (scope.orderId !== undefined || scope.customerId !== undefined || scope.debug !== undefined)) {
-      let bag = propagation.getBaggage(context) ?? propagation.createBaggage();
+      bag ??= propagation.createBaggage();
       if (scope.orderId !== undefined) bag = bag.setEntry(BAGGAGE_ORDER_ID, { value: scope.orderId });
-      if (scope.orderSince !== undefined) bag = bag.setEntry(BAGGAGE_ORDER_SINCE, { value: String(scope.orderSince) });
+      if (scope.orderSince !== undefined && scope.orderId !== undefined) bag = bag.setEntry(BAGGAGE_ORDER_SINCE, { value: String(scope.orderSince) });
       if (scope.customerId !== undefined) bag = bag.setEntry(BAGGAGE_CUSTOMER_ID, { value: scope.customerId });
       if (scope.debug !== undefined) bag = bag.setEntry(BAGGAGE_DEBUG, { value: scope.debug });
-      context = propagation.setBaggage(context, bag);
     }
-    this.baggage.inject(context, carrier, setter);
+    if (bag === undefined) return;
+    this.baggage.inject(propagation.setBaggage(context, bag), carrier, setter);
+  }
+
+  /**
+   * The destination, from the client or producer span the instrumentation injects for
+   * (`server.address`). A message goes to the broker and from there to this shop's own
+   * consumers: it counts as internal. No span, no address: no baggage.
+   */
+  private mayReceiveBaggage(context: Context): boolean {
+    const span = trace.getSpan(context) as unknown as { attributes?: Record<string, unknown> } | undefined;
+    const attrs = span?.attributes;
+    if (attrs === undefined) return false;
+    if (attrs['messaging.system'] !== undefined) return true;
+    const host = attrs['server.address'] ?? attrs['net.peer.name'];
+    return typeof host === 'string' && this.destinations.allowed(host);
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     context = this.baggage.extract(context, carrier, getter);
     const scope = new BusinessScope(this.settings, getScope(context));
     const bag = propagation.getBaggage(context);
-    scope.offer('order', bag?.getEntry(BAGGAGE_ORDER_ID)?.value ?? headerValue(getter, carrier, HEADER_ORDER_ID), 'incoming baggage/header');
-    scope.offer('customer', bag?.getEntry(BAGGAGE_CUSTOMER_ID)?.value ?? headerValue(getter, carrier, HEADER_CUSTOMER_ID), 'incoming baggage/header');
+    const max = this.settings.maxLength;
+    const orderId = normalizeId(bag?.getEntry(BAGGAGE_ORDER_ID)?.value ?? headerValue(getter, carrier, HEADER_ORDER_ID), max, 'incoming baggage/header');
+    const customerId = normalizeId(bag?.getEntry(BAGGAGE_CUSTOMER_ID)?.value ?? headerValue(getter, carrier, HEADER_CUSTOMER_ID), max, 'incoming baggage/header');
     const since = Number(bag?.getEntry(BAGGAGE_ORDER_SINCE)?.value);
-    if (scope.orderId !== undefined && Number.isSafeInteger(since) && since > 0 && since <= Date.now() + 60_000) scope.orderSince = since;
+    if (orderId !== undefined || customerId !== undefined || bag !== undefined) {
+      scope.propagated = {
+        orderId,
+        customerId,
+        orderSince: orderId !== undefined && Number.isSafeInteger(since) && since > 0 && since <= Date.now() + 60_000 ? since : undefined,
+        baggage: bag,
+      };
+    }
     const marker = bag?.getEntry(BAGGAGE_DEBUG)?.value ?? headerValue(getter, carrier, HEADER_DEBUG);
     if (typeof marker === 'string' && marker.length > 0 && marker !== scope.debug) {
-      const check = debugControl.check(marker);
+      const check = debugControl.check(marker, trace.getSpanContext(context)?.traceId);
       scope.debug = check.ok ? marker : undefined;
       if (!check.ok) scope.debugRejected = check.reason;
     }
@@ -51,6 +88,15 @@ export class BusinessIdPropagator implements TextMapPropagator {
   fields(): string[] {
     return this.baggage.fields();
   }
+}
+
+/** `bag` without the entries that came, unchanged, from an untrusted peer. */
+function withoutEntriesOf(bag: Baggage, untrusted: Baggage): Baggage {
+  let out = bag;
+  for (const [key, entry] of untrusted.getAllEntries()) {
+    if (out.getEntry(key)?.value === entry.value) out = out.removeEntry(key);
+  }
+  return out;
 }
 
 function headerValue(getter: TextMapGetter, carrier: unknown, name: string): unknown {

@@ -15,14 +15,31 @@ type ScopedSpan = { [kScope]?: BusinessScope };
  * have ended. So a span that ends while its scope still lacks an ID waits (at most
  * MAX_PENDING_SPANS per request) until the request's root span ends; then every waiting span is
  * stamped with what the request learnt and handed on. Spans ending after the root are stamped
- * and handed on at once. The wrapped processor (the batching exporter) sees every span exactly
- * once; forceFlush and shutdown hand on whatever still waits.
+ * and handed on at once. Every exporting processor behind it sees every span exactly once:
+ * one BusinessIdSpanProcessor hands each span to all of them (with one wrapper per exporter, the
+ * wrappers shared the scope's waiting list, so OTEL_TRACES_EXPORTER=otlp,console duplicated
+ * spans in one exporter and lost them in the other). forceFlush and shutdown hand on whatever
+ * still waits.
  */
 export class BusinessIdSpanProcessor implements SpanProcessor {
   private readonly waiting = new Set<BusinessScope>();
   private isShutdown = false;
 
-  constructor(private readonly next: SpanProcessor) {}
+  private readonly next: readonly SpanProcessor[];
+
+  constructor(next: SpanProcessor | readonly SpanProcessor[]) {
+    this.next = Array.isArray(next) ? next : [next as SpanProcessor];
+  }
+
+  private handOn(span: ReadableSpan): void {
+    for (const p of this.next) {
+      try {
+        p.onEnd(span);
+      } catch (e) {
+        shopDiag.debug('span processor failed', e);
+      }
+    }
+  }
 
   onStart(span: SdkSpan, parentContext: Context): void {
     try {
@@ -36,20 +53,20 @@ export class BusinessIdSpanProcessor implements SpanProcessor {
     } catch (e) {
       shopDiag.debug('business ID span start failed', e);
     }
-    this.next.onStart(span, parentContext);
+    for (const p of this.next) p.onStart(span, parentContext);
   }
 
   onEnd(span: ReadableSpan): void {
     const scope = (span as unknown as ScopedSpan)[kScope];
     if (scope === undefined) {
-      this.next.onEnd(span);
+      this.handOn(span);
       return;
     }
     if ((span as unknown) === scope.root) {
       scope.rootEnded = true;
       this.release(scope);
       stamp(span, scope);
-      this.next.onEnd(span);
+      this.handOn(span);
       return;
     }
     if (!scope.rootEnded && !scope.complete && scope.pending.length < MAX_PENDING_SPANS && !this.isShutdown) {
@@ -58,7 +75,7 @@ export class BusinessIdSpanProcessor implements SpanProcessor {
       return;
     }
     stamp(span, scope);
-    this.next.onEnd(span);
+    this.handOn(span);
   }
 
   private release(scope: BusinessScope): void {
@@ -68,7 +85,7 @@ export class BusinessIdSpanProcessor implements SpanProcessor {
     this.waiting.delete(scope);
     for (const s of spans) {
       stamp(s, scope);
-      this.next.onEnd(s);
+      this.handOn(s);
     }
   }
 
@@ -78,13 +95,13 @@ export class BusinessIdSpanProcessor implements SpanProcessor {
 
   forceFlush(): Promise<void> {
     this.releaseAll();
-    return this.next.forceFlush();
+    return Promise.all(this.next.map((p) => p.forceFlush())).then(() => undefined);
   }
 
   shutdown(): Promise<void> {
     this.isShutdown = true;
     this.releaseAll();
-    return this.next.shutdown();
+    return Promise.all(this.next.map((p) => p.shutdown())).then(() => undefined);
   }
 }
 
@@ -94,8 +111,9 @@ export class BusinessIdSpanProcessor implements SpanProcessor {
  */
 function stamp(span: ReadableSpan, scope: BusinessScope): void {
   const attrs = span.attributes as Record<string, unknown>;
-  if (scope.orderId !== undefined && attrs[ATTR_ORDER_ID] === undefined) attrs[ATTR_ORDER_ID] = scope.orderId;
-  if (scope.customerId !== undefined && attrs[ATTR_CUSTOMER_ID] === undefined) attrs[ATTR_CUSTOMER_ID] = scope.customerId;
+  const stale = (v: unknown) => v === undefined || (scope.replaced !== undefined && scope.replaced.has(v as string));
+  if (scope.orderId !== undefined && stale(attrs[ATTR_ORDER_ID])) attrs[ATTR_ORDER_ID] = scope.orderId;
+  if (scope.customerId !== undefined && stale(attrs[ATTR_CUSTOMER_ID])) attrs[ATTR_CUSTOMER_ID] = scope.customerId;
 }
 
 /** The scope a started span belongs to (hooks that receive only the span use this). */

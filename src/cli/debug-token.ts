@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /**
  * Mint a per-request DEBUG marker: `SHOP_OTEL_DEBUG_SECRET=… npx shop-otel-debug-token --ttl 600`.
- * Send it as the `x-shop-debug` header (or baggage `shop.debug`); every service that shares the
- * secret exports DEBUG records for that request's whole journey until the marker expires.
+ * It prints two headers to send with the request: `traceparent` (a new trace) and
+ * `x-shop-debug` (the marker, bound to that trace). Every service that shares the secret exports
+ * DEBUG records for that trace's whole journey until the marker expires, and for no other.
+ * `--trace <32 hex>` binds it to a trace of your choosing.
  */
 import { parseArgs } from 'node:util';
-import { mintDebugMarker, MAX_MARKER_TTL_S } from '../policy/debug-control';
+import { DEFAULT_MARKER_TTL_S, mintDebugMarker, MAX_MARKER_TTL_S } from '../policy/debug-control';
 
-const { values } = parseArgs({ options: { ttl: { type: 'string', default: '600' } } });
+const { values } = parseArgs({ options: { ttl: { type: 'string', default: String(DEFAULT_MARKER_TTL_S) }, trace: { type: 'string' } } });
 const secret = process.env.SHOP_OTEL_DEBUG_SECRET;
 const ttl = Number(values.ttl);
 if (!secret || secret.length < 16) {
@@ -18,4 +20,5 @@ if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_MARKER_TTL_S) {
   process.stderr.write(`shop-otel-debug-token: --ttl must be a whole number of seconds from 1 to ${MAX_MARKER_TTL_S}.\n`);
   process.exit(2);
 }
-process.stdout.write(`${mintDebugMarker(secret, ttl)}\n`);
+const minted = mintDebugMarker(secret, ttl, { traceId: values.trace });
+process.stdout.write(`traceparent: ${minted.traceparent}\nx-shop-debug: ${minted.marker}\n`);

@@ -1,5 +1,6 @@
 import { propagation, ROOT_CONTEXT, type Context } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
+import { getScope } from '../business-ids/scope';
 import { emitEvent, errorType } from '../policy/emitter';
 import { VERSION } from '../version';
 
@@ -17,6 +18,8 @@ type Returned = { fields?: { exchange?: string; routingKey?: string; replyText?:
 function onReturn(message: Returned): void {
   const headers = message?.properties?.headers ?? {};
   const ctx: Context = propagation.extract(ROOT_CONTEXT, headers);
+  // The broker hands back a message this service published: its headers are our own.
+  getScope(ctx)?.trust(true);
   const exchange = message?.fields?.exchange || '(default)';
   emitEvent(
     'messaging.routing.failed',

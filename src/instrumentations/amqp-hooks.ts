@@ -3,6 +3,7 @@ import { ATTR_CUSTOMER_ID, ATTR_ORDER_ID } from '../attributes';
 import { offerFromJsonText } from '../business-ids/extract';
 import { BusinessScope, getScope, setScope, type IdSettings } from '../business-ids/scope';
 import { scopeOfSpan } from '../business-ids/span-processor';
+import type { PeerTrust } from '../business-ids/trust';
 
 /**
  * Business IDs through RabbitMQ. A published message's JSON payload is a discovery (the order a
@@ -25,10 +26,13 @@ export function publishHook(settings: IdSettings) {
   };
 }
 
-export function consumeHook() {
+/** A consumed message: its headers are believed when the broker is trusted (SHOP_OTEL_TRUSTED_PEERS has `amqp`, the default). */
+export function consumeHook(trust: PeerTrust) {
   return (span: Span, info: { msg: { content?: unknown } }): void => {
     const scope = scopeOfSpan(span);
-    if (scope === undefined || scope.complete) return;
+    if (scope === undefined) return;
+    scope.trust(trust.amqp);
+    if (scope.complete) return;
     offerFromJsonText(scope, info.msg.content, 'consumed message payload');
     if (scope.orderId !== undefined) span.setAttribute(ATTR_ORDER_ID, scope.orderId);
     if (scope.customerId !== undefined) span.setAttribute(ATTR_CUSTOMER_ID, scope.customerId);

@@ -2,6 +2,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { InstrumentationName, ShopOtelConfig } from '../config';
 import { consumeHook, publishHook } from './amqp-hooks';
 import { requestHook } from './http-hooks';
+import { PeerTrust } from '../business-ids/trust';
 
 /**
  * The instrumentations shop-otel offers, as a typed map from name to a lazy factory: a package
@@ -12,9 +13,9 @@ type Factory = (config: ShopOtelConfig) => Instrumentation | Instrumentation[];
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const FACTORIES: Record<InstrumentationName, Factory> = {
-  http: () => {
+  http: (config) => {
     const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-    return new HttpInstrumentation({ requestHook });
+    return new HttpInstrumentation({ requestHook: requestHook(new PeerTrust(config.businessIds.trustedPeers)) });
   },
   // fetch() in Node 20 is undici, which the http instrumentation does not see.
   undici: () => {
@@ -42,7 +43,7 @@ const FACTORIES: Record<InstrumentationName, Factory> = {
     return [
       new AmqplibInstrumentation({
         publishHook: publishHook(config.businessIds),
-        consumeHook: consumeHook(),
+        consumeHook: consumeHook(new PeerTrust(config.businessIds.trustedPeers)),
       }),
       new AmqpEventsInstrumentation(),
     ];
@@ -51,6 +52,8 @@ const FACTORIES: Record<InstrumentationName, Factory> = {
     const { WinstonInstrumentation } = require('@opentelemetry/instrumentation-winston') as typeof import('@opentelemetry/instrumentation-winston');
     const { installWinstonDebugGate } = require('./winston-debug-gate') as typeof import('./winston-debug-gate');
     installWinstonDebugGate();
+    const { installWinstonSafeMetadata } = require('./winston-safe-metadata') as typeof import('./winston-safe-metadata');
+    installWinstonSafeMetadata();
     return new WinstonInstrumentation({ disableLogSending: config.logs.exporters.length === 0 });
   },
   'runtime-node': () => {

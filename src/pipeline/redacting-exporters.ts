@@ -21,11 +21,7 @@ export class RedactingSpanExporter implements SpanExporter {
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     const done = this.gate.track(resultCallback);
     if (!done) return;
-    for (const span of spans) {
-      this.redactor.redactAttributes(span.attributes as Record<string, unknown>);
-      for (const event of span.events) this.redactor.redactAttributes(event.attributes as Record<string, unknown> | undefined);
-      if (span.status.message) (span.status as { message?: string }).message = this.redactor.redactString(span.status.message);
-    }
+    for (const span of spans) this.redactor.redactSpan(span as unknown as Parameters<Redactor['redactSpan']>[0]);
     this.inner.export(spans, done);
   }
 
@@ -51,10 +47,8 @@ export class RedactingLogExporter implements LogRecordExporter {
     for (const record of records) {
       this.redactor.redactAttributes(record.attributes as Record<string, unknown>);
       const body = record.body;
-      if (body !== undefined && body !== null && typeof body !== 'number' && typeof body !== 'boolean') {
-        const redacted = this.redactor.redactValue('', body);
-        if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;
-      }
+      const redacted = this.redactor.redactLogBody(body);
+      if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;
     }
     this.inner.export(records, done);
   }

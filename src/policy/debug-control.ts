@@ -1,43 +1,64 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { shopDiag } from '../diag';
 import type { PolicyConfig } from '../config';
+import { RateLimiter } from './rate';
 
 /**
  * DEBUG on demand, without a restart.
  *
- * - For the whole service: the configured signal (SIGUSR2 by default) switches DEBUG on for
- *   `timeoutS` seconds, and off again if it is on; it turns itself off when the time is up.
+ * - For the whole service: the configured signal (none by default; SHOP_OTEL_DEBUG_SIGNAL, e.g.
+ *   SIGUSR2 where nodemon does not use it) switches DEBUG on for `timeoutS` seconds, and off
+ *   again if it is on; it turns itself off when the time is up.
  * - For one request's whole journey: a request carrying a debug marker (header `x-shop-debug`
  *   or baggage `shop.debug`) signed with the shared secret turns DEBUG on for that trace in
  *   every service it reaches (the marker travels on as baggage and each service checks it
- *   again). Markers are `v1.<expiry, epoch seconds>.<HMAC-SHA256(secret, "v1.<expiry>")>`,
- *   valid for at most 24 h; mint one with `npx shop-otel-debug-token --ttl 600`.
- *   A forged, expired or unverifiable marker is ignored and counted.
+ *   again). Markers are `v2.<expiry, epoch s>.<trace ID>.<HMAC-SHA256(secret, "v2.<expiry>.<trace ID>")>`:
+ *   bound to the one trace they may switch DEBUG on for (the request carries the matching
+ *   `traceparent`; `npx shop-otel-debug-token` prints both), valid for at most an hour (default
+ *   ten minutes), and honoured for at most MARKER_REQUESTS_PER_SECOND requests a second per
+ *   process. A captured marker replayed therefore lights up only its own trace, briefly, at a
+ *   bounded rate — never DEBUG for other requests. A forged, expired, unbound, replayed-too-fast
+ *   or unverifiable marker is ignored and counted.
  */
-export const MAX_MARKER_TTL_S = 24 * 3600;
+export const MAX_MARKER_TTL_S = 3600;
+export const DEFAULT_MARKER_TTL_S = 600;
+export const MARKER_REQUESTS_PER_SECOND = 10;
 
-export type MarkerCheck = { ok: true } | { ok: false; reason: 'malformed' | 'expired' | 'bad-signature' | 'no-secret' | 'too-long-lived' };
+export type MarkerCheck = { ok: true } | { ok: false; reason: 'malformed' | 'expired' | 'bad-signature' | 'no-secret' | 'too-long-lived' | 'wrong-trace' | 'rate-limited' };
 
-function sign(secret: string, expiry: number): string {
-  return createHmac('sha256', secret).update(`v1.${expiry}`).digest('base64url');
+const TRACE_ID = /^[0-9a-f]{32}$/;
+
+function sign(secret: string, expiry: number, traceId: string): string {
+  return createHmac('sha256', secret).update(`v2.${expiry}.${traceId}`).digest('base64url');
 }
 
-export function mintDebugMarker(secret: string, ttlS: number, now = Date.now()): string {
+export interface MintedMarker {
+  marker: string;
+  traceId: string;
+  /** A `traceparent` header value for a new trace with that ID (send it with the marker). */
+  traceparent: string;
+}
+
+/** A marker for `traceId` (default: a new random trace). */
+export function mintDebugMarker(secret: string, ttlS: number = DEFAULT_MARKER_TTL_S, options: { now?: number; traceId?: string } = {}): MintedMarker {
+  const now = options.now ?? Date.now();
+  const traceId = options.traceId !== undefined && TRACE_ID.test(options.traceId) ? options.traceId : randomBytes(16).toString('hex');
   const expiry = Math.floor(now / 1000) + Math.max(1, Math.min(ttlS, MAX_MARKER_TTL_S));
-  return `v1.${expiry}.${sign(secret, expiry)}`;
+  return { marker: `v2.${expiry}.${traceId}.${sign(secret, expiry, traceId)}`, traceId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` };
 }
 
-export function checkDebugMarker(secret: string | undefined, marker: string, now = Date.now()): MarkerCheck {
-  const m = /^v1\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(marker);
+export function checkDebugMarker(secret: string | undefined, marker: string, traceId: string | undefined, now = Date.now()): MarkerCheck {
+  const m = /^v2\.(\d{1,12})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{43})$/.exec(marker);
   if (!m) return { ok: false, reason: 'malformed' };
   if (secret === undefined) return { ok: false, reason: 'no-secret' };
   const expiry = Number(m[1]);
   const nowS = Math.floor(now / 1000);
-  const expected = Buffer.from(sign(secret, expiry));
-  const given = Buffer.from(m[2]);
+  const expected = Buffer.from(sign(secret, expiry, m[2]));
+  const given = Buffer.from(m[3]);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad-signature' };
   if (expiry <= nowS) return { ok: false, reason: 'expired' };
   if (expiry > nowS + MAX_MARKER_TTL_S) return { ok: false, reason: 'too-long-lived' };
+  if (traceId !== m[2]) return { ok: false, reason: 'wrong-trace' };
   return { ok: true };
 }
 
@@ -46,6 +67,7 @@ export class DebugControl {
   private timer: NodeJS.Timeout | undefined;
   private rejectedCount = 0;
   private onRejected: (reason: string) => void = () => undefined;
+  private readonly perTrace = new RateLimiter(MARKER_REQUESTS_PER_SECOND, 1000);
 
   constructor(private readonly config: PolicyConfig['debug']) {}
 
@@ -89,8 +111,9 @@ export class DebugControl {
   }
 
   /** Verify a marker from an incoming request or message; count the bad ones. */
-  check(marker: string): MarkerCheck {
-    const result = checkDebugMarker(this.config.secret, marker);
+  check(marker: string, traceId: string | undefined): MarkerCheck {
+    let result = checkDebugMarker(this.config.secret, marker, traceId);
+    if (result.ok && !this.perTrace.allow(traceId as string)) result = { ok: false, reason: 'rate-limited' };
     if (result.ok) return result;
     this.rejectedCount++;
     shopDiag.debug(`debug marker ignored: ${result.reason}`);

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import { setCustomerId, setOrderId } from '../business-ids/api';
+import { shopDiag } from '../diag';
 import { emitEvent, errorType } from './emitter';
 
 /**
@@ -21,12 +22,32 @@ function ids(orderId?: Id, customerId?: Id): Attributes {
   return out;
 }
 
-/** Field names only: a CRM change set never exports values. */
-function fieldNames(changes: readonly string[] | Record<string, unknown>): string[] {
-  return Array.isArray(changes) ? changes.map(String) : Object.keys(changes);
+/** Field names only: a CRM change set never exports values. Missing or not a list/object: none (the event is marked incomplete). */
+function fieldNames(changes: unknown): string[] | undefined {
+  if (Array.isArray(changes)) return changes.slice(0, 256).map((c) => String(c));
+  if (changes !== null && typeof changes === 'object') return Object.keys(changes).slice(0, 256);
+  return undefined;
 }
 
-export const events = {
+/**
+ * Every method is wrapped: a call with missing or odd arguments (`customerProfileUpdated()`
+ * without `changes`, `orderCreated(undefined)`) is a diagnostic, never a throw into the app.
+ */
+function guarded<T extends Record<string, (f: never) => void>>(api: T): T {
+  const out = {} as Record<string, (f: unknown) => void>;
+  for (const [name, fn] of Object.entries(api)) {
+    out[name] = (f: unknown) => {
+      try {
+        (fn as (f: unknown) => void)(f ?? {});
+      } catch (e) {
+        shopDiag.debug(`events.${name}() failed`, e);
+      }
+    };
+  }
+  return out as unknown as T;
+}
+
+export const events = guarded({
   // Shop API
   orderCreated: (f: { orderId: Id; customerId: Id } & Extra) => emitEvent('shop.order.created', { ...f.attributes, ...ids(f.orderId, f.customerId) }, { body: 'order created' }),
   orderStatusChanged: (f: { orderId: Id; status: string } & Extra) =>
@@ -36,7 +57,7 @@ export const events = {
 
   // CRM API
   customerProfileUpdated: (f: { customerId: Id; changes: readonly string[] | Record<string, unknown> } & Extra) =>
-    emitEvent('crm.customer.profile_updated', { ...f.attributes, ...ids(undefined, f.customerId), 'crm.changed_fields': fieldNames(f.changes) }, { body: 'customer profile updated' }),
+    emitEvent('crm.customer.profile_updated', { ...f.attributes, ...ids(undefined, f.customerId), ...(fieldNames(f.changes) !== undefined ? { 'crm.changed_fields': fieldNames(f.changes) } : {}) }, { body: 'customer profile updated' }),
   customerFetchFailed: (f: { customerId?: Id; error: unknown } & Extra) =>
     emitEvent('crm.customer.fetch_failed', { ...f.attributes, ...ids(undefined, f.customerId), 'error.type': errorType(f.error) }, { body: 'customer data fetch failed' }),
 
@@ -73,4 +94,4 @@ export const events = {
       { ...f.attributes, 'storage.file.id': f.fileId, ...(f.expected ? { 'storage.file.checksum.expected': f.expected } : {}), ...(f.actual ? { 'storage.file.checksum.actual': f.actual } : {}) },
       { body: 'file integrity check failed' },
     ),
-};
+});

@@ -1,70 +1,79 @@
+import { CREDENTIAL_WORDS, decodeQueryText, hasPercentEncoding, maskCards, maskCredentials, maskEmails, maskPhones, maskUrlCredentials, REDACTED } from './patterns';
+
 /**
  * Secrets and personal data never leave the process unredacted.
  *
- * Two rules, applied to span attributes, span event attributes, log bodies and log attributes
- * just before export (off the request path, in the batch):
+ * Applied to everything a span or log record carries to the wire — span names, status messages,
+ * span and event attributes, log bodies and log attributes — just before export (off the request
+ * path, in the batch), and once to the resource at start:
  *  - by key: a value whose key names a secret (password, token, api key, authorization, cookie,
- *    card number, e-mail, phone …) is replaced whole;
- *  - by pattern: e-mail addresses, payment card numbers (Luhn-checked, so order numbers and
- *    timestamps survive), phone numbers in international or NANP form, bearer tokens, JWTs and
- *    `password=…`-style pairs inside any string are masked in place.
- * Extra patterns come from SHOP_OTEL_REDACT_PATTERNS.
+ *    session ID, card number, CVV, e-mail, phone …) is replaced whole, numbers included;
+ *  - by shape: e-mail addresses, payment card numbers (Luhn-checked, so order numbers and
+ *    timestamps survive), phone numbers (international, NANP, Russian domestic), bearer tokens,
+ *    JWTs, vendor API tokens, `password=…`-style pairs and the user-info of URLs
+ *    (`postgres://user:secret@host`) inside any string are masked in place; in a string with
+ *    percent-encoding (a query string) the decoded text is checked too, and when it hides one of
+ *    them the decoded, masked text is exported.
+ *
+ * Bounded: every string is cut to its limit first (attribute values: OTEL_*_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+ * default 8192 characters; log bodies: four times the log attribute limit), every pattern is
+ * linear in its input (see patterns.ts), and a structured value is walked to at most
+ * MAX_DEPTH levels and MAX_NODES nodes. Never throws: a value that cannot be read (a throwing
+ * getter) becomes `[unreadable]`; a BigInt becomes its decimal text; a cycle becomes `[circular]`.
+ * Extra patterns come from SHOP_OTEL_REDACT_PATTERNS (their cost is the user's).
  */
-export const REDACTED = '[REDACTED]';
+export { REDACTED };
+export const UNREADABLE = '[unreadable]';
+export const CIRCULAR = '[circular]';
 
-const SECRET_KEY = /pass(?:word|wd|phrase)?$|secret|token|api[-_.]?key|authori[sz]ation|cookie|credential|private[-_.]?key|card[-_.]?(?:number|no)|cardnumber|\bcvv\b|\bcvc\b|\bpan\b|e-?mail|phone|\bssn\b/i;
+const SECRET_KEY =
+  /pass(?:word|wd|phrase)?$|secret|token|api[-_.]?key|authori[sz]ation|cookie|credential|private[-_.]?key|session[-_.]?id|\bsid$|csrf|xsrf|card[-_.]?(?:number|no)|cardnumber|\bcvv\d?\b|\bcvc\d?\b|\bpin\b|\bpan\b|e-?mail|phone|\bssn\b/i;
 /** Keys that look like a secret key but are ours and safe (IDs are validated, never personal data). */
 const SAFE_KEYS = new Set(['shop.order.id', 'shop.customer.id', 'trace_id', 'span_id', 'trace_flags', 'event.name', 'crm.changed_fields']);
-
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
-const CARD_CANDIDATE = /\b(?:\d[ -]?){12,18}\d\b/g;
-const PHONE = /(?:\+\d{1,3}[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4})|(?:\(\d{3}\)\s?\d{3}[\s.-]\d{4})|(?:\b\d{3}[\s.-]\d{3}[\s.-]\d{4}\b)/g;
-const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
-const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g;
-const PAIR = /\b(password|passwd|pwd|secret|token|api[-_]?key|access[-_]?token|client[-_]?secret)(["']?\s*[=:]\s*["']?)([^\s&"',;}]+)/gi;
-/** Words without which JWT, BEARER and PAIR cannot match ('eyJ', the schemes, the pair keys). */
-const WORDS = /bearer|basic|eyJ|pass|pwd|secret|token|key/i;
 /** Fewest digits each numeric pattern needs: a card candidate 13, a phone number 6 (`+1 2 34 56`). */
 const CARD_MIN_DIGITS = 13;
 const PHONE_MIN_DIGITS = 6;
 /** Secret-key answers are cached per key (keys repeat: a service has a few hundred at most). */
 const KEY_CACHE_MAX = 1024;
+export const MAX_DEPTH = 8;
+export const MAX_NODES = 2000;
 
-function luhn(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
+export const DEFAULT_VALUE_LENGTH_LIMIT = 8192;
+/** A `+` between two word characters: a query string's space. */
+const QUERY_PLUS = /[A-Za-z0-9]\+[A-Za-z0-9]/;
+
+export interface RedactorLimits {
+  /** Longest string kept in an attribute value (characters). */
+  maxValueLength?: number;
+  /** Longest log body kept (characters). */
+  maxBodyLength?: number;
 }
 
-/** Card numbers of the major networks (Visa, Mastercard, Amex, Discover, …) that pass Luhn. */
-function maskCards(s: string): string {
-  return s.replace(CARD_CANDIDATE, (m) => {
-    const digits = m.replace(/[ -]/g, '');
-    if (digits.length < 13 || digits.length > 19) return m;
-    if (!/^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|5)|35|30[0-5]|36|38)/.test(digits)) return m;
-    return luhn(digits) ? REDACTED : m;
-  });
+/** Minimal shapes of what the exporters hand over (ReadableSpan / ReadableLogRecord internals). */
+interface SpanLike {
+  name: string;
+  attributes: Record<string, unknown>;
+  status: { message?: string };
+  events: Array<{ name: string; attributes?: Record<string, unknown> }>;
+  links?: Array<{ attributes?: Record<string, unknown> }>;
 }
 
 export class Redactor {
+  readonly maxValueLength: number;
+  readonly maxBodyLength: number;
+  private readonly secretKeys = new Map<string, boolean>();
+
   constructor(
     private readonly enabled: boolean,
     private readonly extra: readonly RegExp[] = [],
-  ) {}
-
-  private readonly secretKeys = new Map<string, boolean>();
+    limits: RedactorLimits = {},
+  ) {
+    this.maxValueLength = limits.maxValueLength ?? DEFAULT_VALUE_LENGTH_LIMIT;
+    this.maxBodyLength = limits.maxBodyLength ?? this.maxValueLength * 4;
+  }
 
   isSecretKey(key: string): boolean {
-    if (!this.enabled) return false;
+    if (!this.enabled || key.length === 0) return false;
     let secret = this.secretKeys.get(key);
     if (secret === undefined) {
       secret = !SAFE_KEYS.has(key) && SECRET_KEY.test(key);
@@ -76,17 +85,36 @@ export class Redactor {
 
   /**
    * Each pattern runs only on a string that has what it needs to match (one pass counts digits
-   * and looks for '@'): replacing only removes digits and '@', so the result is the same as
-   * running all six (checked against the previous version on 200 000 generated strings).
-   * Measured with bench/micro/log-call.cjs (a winston record with an order ID, a customer ID and a
-   * sequence number, exported): before, the six replaces ran on nearly every string (almost all
-   * hold a digit) and a call cost 22.7 µs with redaction, 18.5 without; with the gates a call
-   * costs 18.6 µs, redaction within noise of switched off (bench/RESULTS.md).
+   * and looks for '@', '://' and the credential words): masking only removes what the gates
+   * look for. Measured with bench/micro/log-call.cjs (a winston record with an order ID, a
+   * customer ID and a sequence number, exported): without the gates the patterns ran on nearly
+   * every string and a call cost 22.7 µs with redaction, 18.5 without; with the gates a call
+   * costs 18.6 µs. Linear and bounded: bench/micro/redact.mjs.
    */
-  redactString(s: string): string {
+  redactString(s: string, limit = this.maxValueLength): string {
+    if (s.length > limit) s = s.slice(0, limit);
     if (!this.enabled || s.length === 0) return s;
+    const plain = this.redactPlain(s);
+    // A query string hides `jane%40example.com` and `%2B7%20912…` (twice over when a URL is a
+    // parameter of another), and writes spaces as `+` (`call+89123456789`): look at the decoded
+    // text too, up to three levels deep.
+    let current = plain;
+    let changed = false;
+    for (let level = 0; level < 3 && (hasPercentEncoding(current) || (level === 0 && QUERY_PLUS.test(current))); level++) {
+      const decoded = decodeQueryText(current);
+      const masked = this.redactPlain(decoded);
+      if (masked !== decoded) changed = true;
+      current = masked;
+    }
+    return changed ? current : plain;
+  }
+
+  private redactPlain(s: string): string {
     let out = s;
-    for (const re of this.extra) out = out.replace(re, REDACTED);
+    for (const re of this.extra) {
+      re.lastIndex = 0;
+      out = out.replace(re, REDACTED);
+    }
     let digits = 0;
     let at = false;
     for (let i = 0; i < out.length; i++) {
@@ -94,37 +122,106 @@ export class Redactor {
       if (c >= 48 && c <= 57) digits++;
       else if (c === 64) at = true;
     }
-    if (WORDS.test(out)) {
-      out = out.replace(JWT, REDACTED);
-      out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
-      out = out.replace(PAIR, (_m, k: string, sep: string) => `${k}${sep}${REDACTED}`);
-    }
-    if (at) out = out.replace(EMAIL, REDACTED);
+    if (at && out.includes('://')) out = maskUrlCredentials(out);
+    if (CREDENTIAL_WORDS.test(out)) out = maskCredentials(out);
+    if (at) out = maskEmails(out);
     if (digits >= CARD_MIN_DIGITS) out = maskCards(out);
-    if (digits >= PHONE_MIN_DIGITS) out = out.replace(PHONE, REDACTED);
+    if (digits >= PHONE_MIN_DIGITS) out = maskPhones(out);
     return out;
   }
 
   /** Any attribute value: strings masked, arrays and (log) maps walked, secret keys replaced. */
-  redactValue(key: string, value: unknown, depth = 0): unknown {
+  redactValue(key: string, value: unknown, limit = this.maxValueLength): unknown {
     if (!this.enabled) return value;
-    if (this.isSecretKey(key)) return value === undefined || value === null ? value : REDACTED;
-    if (typeof value === 'string') return this.redactString(value);
-    if (depth > 8 || value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
-    if (Array.isArray(value)) return value.map((v) => this.redactValue('', v, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = this.redactValue(k, v, depth + 1);
-    return out;
+    return this.walk(key, value, limit, 0, { nodes: 0, seen: new WeakSet() });
+  }
+
+  private walk(key: string, value: unknown, limit: number, depth: number, budget: { nodes: number; seen: WeakSet<object> }): unknown {
+    if (value === undefined || value === null) return value;
+    if (this.isSecretKey(key)) return REDACTED;
+    switch (typeof value) {
+      case 'string':
+        return this.redactString(value, limit);
+      case 'number':
+      case 'boolean':
+        return value;
+      case 'bigint':
+        return value.toString();
+      case 'symbol':
+      case 'function':
+        return String(typeof value === 'symbol' ? value.toString() : '[function]');
+      default:
+        break;
+    }
+    if (value instanceof Uint8Array) return value;
+    const obj = value as object;
+    if (budget.seen.has(obj)) return CIRCULAR;
+    if (depth >= MAX_DEPTH || ++budget.nodes > MAX_NODES) return '[truncated]';
+    budget.seen.add(obj);
+    try {
+      if (Array.isArray(obj)) {
+        const out: unknown[] = [];
+        const n = Math.min(obj.length, MAX_NODES);
+        for (let i = 0; i < n; i++) out.push(this.walkSafe('', obj, i, limit, depth + 1, budget));
+        return out;
+      }
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(obj)) {
+        if (budget.nodes > MAX_NODES) break;
+        budget.nodes++;
+        out[k] = this.walkSafe(k, obj, k, limit, depth + 1, budget);
+      }
+      return out;
+    } catch {
+      return UNREADABLE;
+    } finally {
+      budget.seen.delete(obj);
+    }
+  }
+
+  private walkSafe(key: string, holder: object, prop: string | number, limit: number, depth: number, budget: { nodes: number; seen: WeakSet<object> }): unknown {
+    try {
+      return this.walk(key, (holder as Record<string | number, unknown>)[prop], limit, depth, budget);
+    } catch {
+      return UNREADABLE;
+    }
   }
 
   /** In place: attribute maps handed to the exporter belong to ended spans / emitted records. */
-  redactAttributes(attrs: Record<string, unknown> | undefined): void {
-    if (!this.enabled || attrs === undefined) return;
+  redactAttributes(attrs: Record<string, unknown> | undefined, limit = this.maxValueLength): void {
+    if (!this.enabled || attrs === undefined || attrs === null) return;
     for (const key of Object.keys(attrs)) {
-      const v = attrs[key];
-      if (typeof v === 'number' || typeof v === 'boolean' || v === undefined) continue;
-      const r = this.redactValue(key, v);
-      if (r !== v) attrs[key] = r;
+      try {
+        const v = attrs[key];
+        if (v === undefined || v === null) continue;
+        if ((typeof v === 'number' || typeof v === 'boolean') && !this.isSecretKey(key)) continue;
+        const r = this.redactValue(key, v, limit);
+        if (r !== v) attrs[key] = r;
+      } catch {
+        attrs[key] = UNREADABLE;
+      }
     }
+  }
+
+  /** Everything of an ended span that goes on the wire: name, status message, attributes, events, links. */
+  redactSpan(span: SpanLike): void {
+    if (!this.enabled) return;
+    try {
+      const name = this.redactString(span.name);
+      if (name !== span.name) span.name = name;
+      this.redactAttributes(span.attributes);
+      for (const event of span.events) this.redactAttributes(event.attributes);
+      for (const link of span.links ?? []) this.redactAttributes(link.attributes);
+      if (span.status.message) span.status.message = this.redactString(span.status.message);
+    } catch {
+      // a span we cannot read is exported as it is rather than breaking the batch
+    }
+  }
+
+  /** A log record's body (cut to the body limit) and attributes. Returns the body to export. */
+  redactLogBody(body: unknown): unknown {
+    if (body === undefined || body === null || typeof body === 'number' || typeof body === 'boolean') return body;
+    if (!this.enabled) return typeof body === 'string' && body.length > this.maxBodyLength ? body.slice(0, this.maxBodyLength) : body;
+    return this.redactValue('', body, this.maxBodyLength);
   }
 }

@@ -23,7 +23,11 @@ describe('configuration: resolved once, bad values get one warning and the defau
     expect(c.traces.sampler).toEqual({ name: 'parentbased_always_on', ratio: 1 });
     expect(c.traces.batch).toEqual({ maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 5000, exportTimeoutMillis: 30_000 });
     expect(c.logs.batch.scheduledDelayMillis).toBe(1000);
-    expect(c.traces.limits.attributeValueLengthLimit).toBeUndefined();
+    // Values are never unbounded by default (redaction and export stay bounded): 8192 characters.
+    expect(c.traces.limits.attributeValueLengthLimit).toBe(8192);
+    expect(c.logs.limits.attributeValueLengthLimit).toBe(8192);
+    expect(c.businessIds.trustedPeers).toEqual(['amqp']);
+    expect(c.policy.debug.signal).toBeUndefined();
     expect(c.logs.endpoint).toBe('http://localhost:4318/v1/logs');
     expect(c.metrics.intervalMs).toBe(60_000);
     expect(c.shutdownTimeoutMs).toBe(3000);
@@ -91,6 +95,35 @@ describe('configuration: resolved once, bad values get one warning and the defau
     }
     // Protocol and traces-exporter lines appear once per signal at most, never repeated per call.
     expect(stderr.every((l) => l.startsWith('shop-otel: warn: '))).toBe(true);
+  });
+
+  it('attribute values are capped: 8192 characters unless OTEL_*_ATTRIBUTE_VALUE_LENGTH_LIMIT says otherwise', () => {
+    const general = resolveConfig({}, { OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '50' });
+    expect(general.traces.limits.attributeValueLengthLimit).toBe(50);
+    expect(general.logs.limits.attributeValueLengthLimit).toBe(50);
+    const specific = resolveConfig({}, { OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '50', OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT: '100', OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '200' });
+    expect(specific.traces.limits.attributeValueLengthLimit).toBe(200);
+    expect(specific.logs.limits.attributeValueLengthLimit).toBe(100);
+    const bad = resolveConfig({}, { OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT: 'lots' });
+    expect(bad.logs.limits.attributeValueLengthLimit).toBe(8192);
+    expect(stderr.join('')).toContain('OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT');
+  });
+
+  it('a stray % in OTEL_RESOURCE_ATTRIBUTES drops that pair, with a warning, and keeps the rest', () => {
+    const c = resolveConfig({}, { OTEL_RESOURCE_ATTRIBUTES: 'service.name=mes%-api,team=print%20floor,deployment.environment=prod,broken' });
+    expect(c.serviceName).toBe('unknown_service:node');
+    expect(c.resourceAttributes).toEqual({ team: 'print floor', 'deployment.environment': 'prod' });
+    expect(stderr.filter((l) => l.includes('OTEL_RESOURCE_ATTRIBUTES'))).toHaveLength(2);
+  });
+
+  it('trusted peers and baggage hosts: valid entries kept, bad ones named and dropped', () => {
+    const c = resolveConfig({}, { SHOP_OTEL_TRUSTED_PEERS: 'amqp, loopback,10.0.0.0/8,::1,not a peer,300.1.1.1', SHOP_OTEL_BAGGAGE_HOSTS: 'api.partner.example,.partner.example,*,-bad-' });
+    expect(c.businessIds.trustedPeers).toEqual(['amqp', 'loopback', '10.0.0.0/8', '::1']);
+    expect(c.businessIds.baggageHosts).toEqual(['api.partner.example', '.partner.example', '*']);
+    const text = stderr.join('');
+    expect(text).toContain('"not a peer"');
+    expect(text).toContain('"300.1.1.1"');
+    expect(text).toContain('"-bad-"');
   });
 
   it('grpc is explained, not silently mis-sent', () => {

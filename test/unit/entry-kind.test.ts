@@ -29,3 +29,26 @@ describe('which app entries count as CommonJS', () => {
     expect(commonJsEntry(path.join(dir, 'cjs', 'a.js'), ['--experimental-default-type=module'])).toBe(false);
   });
 });
+
+describe('an entry named as Node names its main module', () => {
+  // `node .` / `node app`: a directory (its package.json main, else index.js) or a file without its extension.
+  const app = path.join(dir, 'esm-app');
+  mkdirSync(path.join(app, 'lib'), { recursive: true });
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ type: 'module', main: 'lib/server.js' }));
+  writeFileSync(path.join(app, 'lib', 'server.js'), 'export {};\n');
+  const cjsApp = path.join(dir, 'cjs-app');
+  mkdirSync(cjsApp, { recursive: true });
+  writeFileSync(path.join(cjsApp, 'package.json'), JSON.stringify({ main: 'main.js' }));
+  writeFileSync(path.join(cjsApp, 'main.js'), 'module.exports = {};\n');
+  writeFileSync(path.join(cjsApp, 'index.mjs'), 'export {};\n');
+
+  it('`node .` in a "type": "module" package is ESM', () => {
+    expect(commonJsEntry(app)).toBe(false);
+  });
+  it('`node lib/server` (no extension) in a "type": "module" package is ESM', () => {
+    expect(commonJsEntry(path.join(app, 'lib', 'server'))).toBe(false);
+  });
+  it('`node .` in a CommonJS package is CommonJS', () => {
+    expect(commonJsEntry(cjsApp)).toBe(true);
+  });
+});

@@ -1,0 +1,256 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listeningPort, otelEnv, REPO, runFixture, uniqueName, type Fixture } from './support/fixture';
+import { startReceiver, type Receiver } from './support/otlp-receiver';
+
+/**
+ * Issue 12, the input half, through the real entry point against our OTLP receiver: the trust
+ * boundary of business IDs and baggage, events independent of sampling, two trace exporters,
+ * `node .` for an ESM package, a stray `%` in OTEL_RESOURCE_ATTRIBUTES, the events API called
+ * without its arguments, SIGUSR2 left to nodemon, hostile winston metadata.
+ */
+interface Seen {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+async function recordingServer(): Promise<{ url: string; port: number; seen: Seen[]; close: () => Promise<void> }> {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ path: req.url ?? '', headers: req.headers });
+    res.end('ok');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    seen,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+let receiver: Receiver;
+let downstream: Awaited<ReturnType<typeof recordingServer>>;
+const running: Fixture[] = [];
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  downstream = await recordingServer();
+});
+afterAll(async () => {
+  await Promise.all(running.map((f) => f.stop()));
+  await downstream?.close();
+  await receiver?.close();
+});
+
+async function app(env: Record<string, string> = {}): Promise<{ f: Fixture; url: string; service: string }> {
+  const service = uniqueName('inputs');
+  const f = runFixture('inputs-app.cjs', { env: { ...otelEnv(receiver.url, service), DOWNSTREAM_URL: downstream.url, ...env } });
+  running.push(f);
+  return { f, url: `http://127.0.0.1:${await listeningPort(f)}`, service };
+}
+
+const serverSpan = (service: string, match: (s: Receiver['spans'][number]) => boolean, what: string) =>
+  receiver.waitFor(what, () => receiver.spans.find((s) => s.resource['service.name'] === service && s.kind === 2 && match(s)));
+
+const baggageOf = (h: http.IncomingHttpHeaders) => String(h.baggage ?? '');
+
+describe('business IDs and baggage: an explicit trust boundary', () => {
+  const spoofed = { 'x-order-id': 'ord-spoof', 'x-customer-id': 'cust-spoof', baggage: 'shop.order.id=ord-bag,shop.customer.id=cust-bag,team=evil' };
+
+  it('at the edge (the default) ID headers and incoming baggage are ignored; the route names the order; nothing of the client’s baggage travels on', async () => {
+    const edge = await app();
+    const before = downstream.seen.length;
+    expect((await fetch(`${edge.url}/orders/ord-route-1`, { headers: spoofed })).status).toBe(200);
+    const s = await serverSpan(edge.service, (s) => s.attributes['url.path'] === '/orders/ord-route-1', 'edge server span');
+    expect(s.attributes['shop.order.id']).toBe('ord-route-1');
+    expect(s.attributes['shop.customer.id']).toBeUndefined();
+    const call = downstream.seen.slice(before).find((x) => x.path === '/downstream');
+    expect(call).toBeDefined();
+    const bag = baggageOf(call!.headers);
+    expect(bag).toContain('shop.order.id=ord-route-1');
+    expect(bag).not.toContain('team=evil');
+    expect(bag).not.toContain('cust-bag');
+    expect(bag).not.toContain('cust-spoof');
+    // Nothing of it on the wire either.
+    expect(JSON.stringify(receiver.spans.filter((x) => x.resource['service.name'] === edge.service))).not.toMatch(/ord-spoof|cust-spoof|ord-bag|cust-bag/);
+  });
+
+  it('a trusted peer’s headers and baggage are believed, but the request’s own route still wins over them', async () => {
+    const inner = await app({ SHOP_OTEL_TRUSTED_PEERS: 'loopback' });
+    const before = downstream.seen.length;
+    await fetch(`${inner.url}/orders/ord-route-2`, { headers: spoofed });
+    const s = await serverSpan(inner.service, (s) => s.attributes['url.path'] === '/orders/ord-route-2', 'trusted server span');
+    expect(s.attributes['shop.order.id']).toBe('ord-route-2');
+    expect(s.attributes['shop.customer.id']).toBe('cust-bag');
+    const children = receiver.spans.filter((c) => c.traceId === s.traceId && c !== s);
+    expect(children.length).toBeGreaterThan(0);
+    expect(children.every((c) => c.attributes['shop.order.id'] === 'ord-route-2')).toBe(true);
+    const bag = baggageOf(downstream.seen.slice(before).find((x) => x.path === '/downstream')!.headers);
+    expect(bag).toContain('team=evil');
+    expect(bag).toContain('shop.order.id=ord-route-2');
+  });
+
+  it('outgoing baggage goes to internal destinations only, unless a host is listed; the trace context goes everywhere', async () => {
+    const partner = await recordingServer();
+    try {
+      const plain = await app({ PARTNER_PORT: String(partner.port) });
+      await fetch(`${plain.url}/partner?orderId=ord-out-1`);
+      await receiver.waitFor('partner call', () => partner.seen.length >= 1 || undefined);
+      expect(partner.seen[0].headers.traceparent).toMatch(/^00-[0-9a-f]{32}-/);
+      expect(partner.seen[0].headers.baggage).toBeUndefined();
+
+      const listed = await app({ PARTNER_PORT: String(partner.port), SHOP_OTEL_BAGGAGE_HOSTS: 'partner.example' });
+      await fetch(`${listed.url}/partner?orderId=ord-out-2`);
+      await receiver.waitFor('listed partner call', () => partner.seen.length >= 2 || undefined);
+      expect(baggageOf(partner.seen[1].headers)).toContain('shop.order.id=ord-out-2');
+    } finally {
+      await partner.close();
+    }
+  });
+
+  it('a bad SHOP_OTEL_TRUSTED_PEERS entry is one warning and ignored, the rest kept', async () => {
+    const a = await app({ SHOP_OTEL_TRUSTED_PEERS: 'loopback,not an address' });
+    await a.f.waitForLine(/SHOP_OTEL_TRUSTED_PEERS: "not an address" is not/);
+    await fetch(`${a.url}/orders/ord-bad-list`, { headers: { 'x-customer-id': 'cust-list' } });
+    const s = await serverSpan(a.service, (s) => s.attributes['url.path'] === '/orders/ord-bad-list', 'span');
+    expect(s.attributes['shop.customer.id']).toBe('cust-list');
+  });
+});
+
+describe('redaction never stalls the app', () => {
+  it('1 MB of adversarial text in a log record: the app keeps answering, the record arrives cut to the limit', async () => {
+    const a = await app();
+    const adversarial = `${'a.b_c'.repeat(210_000)}@`; // ~1 MB of e-mail local part: quadratic for the old pattern
+    const probe = async () => {
+      const t = Date.now();
+      await (await fetch(`${a.url}/admin`)).arrayBuffer();
+      return Date.now() - t;
+    };
+    for (let i = 0; i < 3; i++) expect((await fetch(`${a.url}/echo`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: adversarial })).status).toBe(200);
+    // The batch is redacted on the export timer, in the app's event loop: probe it meanwhile.
+    const latencies: number[] = [];
+    const until = Date.now() + 1500;
+    while (Date.now() < until) latencies.push(await probe());
+    const records = await receiver.waitFor('the three records', () => {
+      const r = receiver.logs.filter((l) => l.resource['service.name'] === a.service && l.body === 'echo');
+      return r.length >= 3 ? r : undefined;
+    });
+    for (const r of records) expect(String(r.attributes.text).length).toBeLessThanOrEqual(8192);
+    expect(Math.max(...latencies)).toBeLessThan(3000);
+  });
+});
+
+describe('the policy’s events do not depend on trace sampling', () => {
+  it('traceidratio 0.1: every auth failure and every 5xx becomes an event, about a tenth of the traces are exported', async () => {
+    const a = await app({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' });
+    for (let i = 0; i < 30; i++) expect((await fetch(`${a.url}/admin`)).status).toBe(401);
+    for (let i = 0; i < 10; i++) expect((await fetch(`${a.url}/fail`)).status).toBe(500);
+    const mine = (name: string) => receiver.logs.filter((l) => l.resource['service.name'] === a.service && l.attributes['event.name'] === name);
+    await receiver.waitFor('30 auth failures', () => mine('http.server.auth_failed').length >= 30 || undefined);
+    await receiver.waitFor('10 failures', () => mine('http.server.failed').length >= 10 || undefined);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(mine('http.server.auth_failed')).toHaveLength(30);
+    expect(mine('http.server.failed')).toHaveLength(10);
+    const exported = receiver.spans.filter((s) => s.resource['service.name'] === a.service && s.kind === 2).length;
+    expect(exported).toBeLessThan(20); // 40 requests at 0.1: P(>= 20) is below 1e-9
+  });
+});
+
+describe('two trace exporters', () => {
+  it('OTEL_TRACES_EXPORTER=otlp,console: every span exactly once in each', async () => {
+    const a = await app({ OTEL_TRACES_EXPORTER: 'otlp,console', SHOP_OTEL_TRUSTED_PEERS: 'loopback' });
+    for (let i = 0; i < 3; i++) await fetch(`${a.url}/orders/ord-two-${i}`);
+    await receiver.waitFor('three server spans', () => receiver.spans.filter((s) => s.resource['service.name'] === a.service && s.kind === 2).length >= 3 || undefined);
+    await a.f.stop();
+    const wire = receiver.spans.filter((s) => s.resource['service.name'] === a.service).map((s) => s.spanId);
+    expect(wire.length).toBeGreaterThanOrEqual(6); // server + client span per request
+    expect(new Set(wire).size).toBe(wire.length);
+    const consoleIds = a.f.stdout.map((l) => /^\s*id: '([0-9a-f]{16})'/.exec(l)?.[1]).filter((x): x is string => !!x);
+    expect([...consoleIds].sort()).toEqual([...wire].sort());
+  });
+});
+
+describe('an ESM app started as `node .`', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-node-dot-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const register = pathToFileURL(path.join(REPO, 'dist', 'register.mjs')).href;
+
+  const run = (pkg: object, main: string, source: string) =>
+    new Promise<string>((resolve) => {
+      const app = path.join(dir, uniqueName('app'));
+      mkdirSync(app);
+      writeFileSync(path.join(app, 'package.json'), JSON.stringify(pkg));
+      writeFileSync(path.join(app, main), source);
+      const p = spawn(process.execPath, ['--import', register, '.'], { cwd: app, env: { ...otelEnv(receiver.url, uniqueName('dot')), OTEL_LOG_LEVEL: 'debug', NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (c) => (err += c));
+      p.on('exit', () => resolve(err));
+    });
+
+  it('package.json main with "type": "module" keeps the ESM loader hook', async () => {
+    const err = await run({ type: 'module', main: 'server.js' }, 'server.js', 'import http from "node:http"; console.log(typeof http.get);\n');
+    expect(err).toMatch(/ESM hook: (in-thread|off-thread)/);
+  });
+
+  it('a CommonJS package started the same way skips it', async () => {
+    const err = await run({ main: 'server.js' }, 'server.js', 'require("node:http");\n');
+    expect(err).toContain('ESM hook: none (the entry is CommonJS)');
+  });
+});
+
+describe('configuration and API misuse never switch telemetry off or throw', () => {
+  it('a stray % in OTEL_RESOURCE_ATTRIBUTES drops that pair only', async () => {
+    const run = uniqueName('pct');
+    const service = uniqueName('inputs');
+    const f = runFixture('inputs-app.cjs', { env: { ...otelEnv(receiver.url, service), OTEL_SERVICE_NAME: undefined, OTEL_RESOURCE_ATTRIBUTES: `service.name=100%-${service},test.run=${run},team=shop%20floor,bad=%E0%A4%A` } });
+    running.push(f);
+    const url = `http://127.0.0.1:${await listeningPort(f)}`;
+    await fetch(`${url}/orders/ord-pct`);
+    const s = await receiver.waitFor('span of the % run', () => receiver.spans.find((x) => x.resource['test.run'] === run));
+    expect(s.resource.team).toBe('shop floor');
+    expect(s.resource.bad).toBeUndefined();
+    expect(f.stderr.join('\n')).toMatch(/OTEL_RESOURCE_ATTRIBUTES: "service.name=100%-.*" is not key=value/);
+  });
+
+  it('events.customerProfileUpdated() without changes (and other calls without arguments) do not throw into the app', async () => {
+    const a = await app();
+    expect((await fetch(`${a.url}/profile`, { method: 'POST' })).status).toBe(200);
+    const rec = await receiver.waitFor('profile event', () => receiver.logs.find((l) => l.resource['service.name'] === a.service && l.attributes['event.name'] === 'crm.customer.profile_updated' && l.attributes['shop.customer.id'] === 'cust-np'));
+    expect(rec.attributes['shop.event.incomplete']).toBe(true);
+    expect(a.f.proc.exitCode).toBeNull();
+  });
+
+  it('SIGUSR2 is left alone by default (nodemon restarts with it): the process ends as it would without shop-otel', async () => {
+    const a = await app();
+    a.f.proc.kill('SIGUSR2');
+    const exit = await a.f.exited;
+    expect(exit.signal).toBe('SIGUSR2');
+  });
+
+  it('hostile winston metadata (circular, huge, BigInt, Symbol keys, throwing getters): the app answers, records arrive, nothing leaks', async () => {
+    const a = await app();
+    for (const kind of ['circular', 'huge', 'bigint', 'symbol', 'getter']) {
+      expect((await fetch(`${a.url}/log-hostile/${kind}`, { method: 'POST' })).status, kind).toBe(200);
+    }
+    const mine = () => receiver.logs.filter((l) => l.resource['service.name'] === a.service && String(l.body).startsWith('hostile '));
+    await receiver.waitFor('five hostile records', () => mine().length >= 5 || undefined);
+    const text = JSON.stringify(mine());
+    expect(text).not.toContain('circular@example.com');
+    expect(text).not.toContain('symbol@example.com');
+    const huge = mine().find((l) => l.body === 'hostile huge')!;
+    expect(String(huge.attributes.blob).length).toBeLessThanOrEqual(8192);
+    expect(a.f.proc.exitCode).toBeNull();
+  });
+});
+
