@@ -1,5 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
+import pgClient from 'pg';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, runFixture, type Fixture } from './support/fixture';
@@ -233,10 +234,25 @@ describe('alerting end to end: incidents → alerts → the right channels → r
   }, 300_000);
 
   it('a PostgreSQL outage raises ShopDbQueryFailures for the Shop DB: messenger and the ops mailbox, no SMS', async () => {
+    const sessions: pgClient.Client[] = [];
     await runIncident({
       name: 'PostgreSQL outage', alertname: 'ShopDbQueryFailures', where: '/shop-db', channels: NOTIFY, mailbox: 'ops@shop.example.com',
-      inject: async () => pg.stop(),
-      recover: async () => pg.start(),
+      inject: async () => {
+        // Sessions open at that moment, as under traffic (the shop's pools may hold none right
+        // then): PostgreSQL logs each one it terminates (FATAL), which the collector reads.
+        for (let i = 0; i < 6; i++) {
+          const c = new pgClient.Client({ connectionString: pg.url('shop') });
+          c.on('error', () => undefined); // the outage ends the session: expected
+          await c.connect();
+          await c.query('SELECT 1');
+          sessions.push(c);
+        }
+        pg.stop();
+      },
+      recover: async () => {
+        pg.start();
+        await Promise.allSettled(sessions.map((c) => c.end()));
+      },
     });
   }, 300_000);
 
