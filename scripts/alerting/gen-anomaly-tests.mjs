@@ -125,6 +125,27 @@ export function annotationTests() {
   out.push(`      - expr: ${firing('latency_p95')}`);
   out.push('        eval_time: 154m');
   out.push(`        exp_samples: [ { labels: '${typedAlert('latency_p95', 'latency')}', value: 1 } ]`);
+  // A pipeline outage is no drop to zero: while the collector is (or was, 10 minutes) down, a
+  // vanished input is not zero-filled; a service that stops while the collector runs is.
+  for (const [title, up, expectAlert] of [['an input that vanishes with the collector is no drop to zero', '1x120 0x30 1x30', false], ['an input that vanishes while the collector runs is a drop to zero', '1x180', true]]) {
+    out.push(`  - name: ${JSON.stringify(title)}`);
+    out.push('    interval: 1m');
+    out.push('    input_series:');
+    out.push(`      - series: '${typed('requests', 'rate')}'`);
+    out.push("        values: '10x120 _x30 10x30'");
+    out.push(`      - series: 'up{job="otelcol-shop",instance="otelcol-shop:8889"}'`);
+    out.push(`        values: '${up}'`);
+    out.push('    promql_expr_test:');
+    if (expectAlert) {
+      out.push(`      - expr: ${firing('requests')}`);
+      out.push('        eval_time: 135m');
+      out.push(`        exp_samples: [ { labels: '${typedAlert('requests', 'rate').replace('direction="up"', 'direction="down"')}', value: 1 } ]`);
+    } else {
+      out.push(`      - expr: count_over_time(${firing('requests')}[60m])`);
+      out.push('        eval_time: 180m');
+      out.push('        exp_samples: []');
+    }
+  }
   return out.join('\n') + '\n';
 }
 

@@ -64,8 +64,8 @@ export function renderRuleFile(text, { scale = 1, runbookBase = RUNBOOK_BASE, tr
       out.push(`${m[1]}${m[2] ?? ''}expr: ${scaleExpr(m[3], scale)}`.replace(/ $/, ''));
     } else if ((m = /^(\s*)(for|keep_firing_for|interval):\s*(\S+)\s*(#.*)?$/.exec(line))) {
       out.push(`${m[1]}${m[2]}: ${scaleDuration(m[3], scale)}${m[4] ? ` ${m[4]}` : ''}`);
-    } else if ((m = /^(\s*)runbook_url:\s*(\S+)$/.exec(line)) && m[2].startsWith(RUNBOOK_BASE)) {
-      out.push(`${m[1]}runbook_url: ${runbookBase}${m[2].slice(RUNBOOK_BASE.length)}`);
+    } else if ((m = /^(\s*)runbook_url:\s*(["']?)(\S+?)\2\s*$/.exec(line)) && m[3].startsWith(RUNBOOK_BASE)) {
+      out.push(`${m[1]}runbook_url: ${m[2]}${runbookBase}${m[3].slice(RUNBOOK_BASE.length)}${m[2]}`);
     } else if (/^\s*traces_url:/.test(line)) {
       out.push(line.replace(TRACES_BASE, tracesBase));
     } else {

@@ -131,13 +131,26 @@ const warnings = {
       alerts: [
         { at: 10, alert: 'ShopDbQueryFailures', fire: [] },
         { at: 13, alert: 'ShopDbQueryFailures', fire: [
-          { labels: W('warning', 'error', 'shop-api', 'shop-db'), summary: 'shop-db: 20 failed queries in 5 minutes (shop-api)', description: 'shop-api saw 20 queries or connections to shop-db fail in the last 5 minutes (events db.query.failed, db.connection.failed, failed pg spans; threshold 5). Is PostgreSQL up and accepting connections?' },
-          { labels: W('warning', 'error', 'shop-internal', 'shop-db'), summary: 'shop-db: 12 failed queries in 5 minutes (shop-internal)', description: 'shop-internal saw 12 queries or connections to shop-db fail in the last 5 minutes (events db.query.failed, db.connection.failed, failed pg spans; threshold 5). Is PostgreSQL up and accepting connections?' },
+          { labels: W('warning', 'error', 'shop-api', 'shop-db'), summary: 'shop-db: 20 failed queries or connections in 5 minutes (shop-api)', description: 'shop-api saw 20 queries or connections to shop-db fail in the last 5 minutes (db.query.failed or failed pg spans: threshold 5; db.connection.failed: threshold 2). Is PostgreSQL up and accepting connections?' },
+          { labels: W('warning', 'error', 'shop-internal', 'shop-db'), summary: 'shop-db: 12 failed queries or connections in 5 minutes (shop-internal)', description: 'shop-internal saw 12 queries or connections to shop-db fail in the last 5 minutes (db.query.failed or failed pg spans: threshold 5; db.connection.failed: threshold 2). Is PostgreSQL up and accepting connections?' },
         ] },
         { at: 25, alert: 'ShopDbQueryFailures', fire: [
-          { labels: W('warning', 'error', 'shop-api', 'shop-db'), summary: 'shop-db: 25 failed queries in 5 minutes (shop-api)', description: 'shop-api saw 25 queries or connections to shop-db fail in the last 5 minutes (events db.query.failed, db.connection.failed, failed pg spans; threshold 5). Is PostgreSQL up and accepting connections?' },
-          { labels: W('warning', 'error', 'shop-internal', 'shop-db'), summary: 'shop-db: 15 failed queries in 5 minutes (shop-internal)', description: 'shop-internal saw 15 queries or connections to shop-db fail in the last 5 minutes (events db.query.failed, db.connection.failed, failed pg spans; threshold 5). Is PostgreSQL up and accepting connections?' },
+          { labels: W('warning', 'error', 'shop-api', 'shop-db'), summary: 'shop-db: 25 failed queries or connections in 5 minutes (shop-api)', description: 'shop-api saw 25 queries or connections to shop-db fail in the last 5 minutes (db.query.failed or failed pg spans: threshold 5; db.connection.failed: threshold 2). Is PostgreSQL up and accepting connections?' },
+          { labels: W('warning', 'error', 'shop-internal', 'shop-db'), summary: 'shop-db: 15 failed queries or connections in 5 minutes (shop-internal)', description: 'shop-internal saw 15 queries or connections to shop-db fail in the last 5 minutes (db.query.failed or failed pg spans: threshold 5; db.connection.failed: threshold 2). Is PostgreSQL up and accepting connections?' },
         ] },
+      ],
+    },
+    {
+      name: 'PostgreSQL shuts down: it logs a FATAL line per connection it ends (db.connection.failed); held 5 minutes after',
+      series: {
+        [event('db.connection.failed', 'postgresql', 'shop-db', 'ERROR')]: '_x10 3x30',
+        [event('db.connection.failed', 'postgresql', 'mes-db', 'ERROR')]: '_x10 1x30',
+      },
+      alerts: [
+        { at: 10, alert: 'ShopDbQueryFailures', fire: [] },
+        { at: 11, alert: 'ShopDbQueryFailures', fire: [{ labels: W('warning', 'error', 'postgresql', 'shop-db'), summary: 'shop-db: 3 failed queries or connections in 5 minutes (postgresql)', description: 'postgresql saw 3 queries or connections to shop-db fail in the last 5 minutes (db.query.failed or failed pg spans: threshold 5; db.connection.failed: threshold 2). Is PostgreSQL up and accepting connections?' }] },
+        { at: 19, alert: 'ShopDbQueryFailures', fire: [{ annotatedAt: 14, labels: W('warning', 'error', 'postgresql', 'shop-db'), summary: 'shop-db: 3 failed queries or connections in 5 minutes (postgresql)', description: 'postgresql saw 3 queries or connections to shop-db fail in the last 5 minutes (db.query.failed or failed pg spans: threshold 5; db.connection.failed: threshold 2). Is PostgreSQL up and accepting connections?' }] },
+        { at: 21, alert: 'ShopDbQueryFailures', fire: [] },
       ],
     },
     eventAlert({ alert: 'ShopMessageDeliveryFailures', event: 'messaging.delivery.failed', service: 'shop-api', component: 'message-queue', severity: 'ERROR', values: '0+2x30', quietAt: 4, at: 6, normal: { service: 'crm-internal', component: 'message-queue', values: '_x10 1x20' },
@@ -200,7 +213,7 @@ const warnings = {
 const P = (severity, extra) => ({ severity, category: 'pipeline', component: 'pipeline', service: 'otelcol-shop', ...extra });
 const pipeline = {
   rules: ['shop-signals.rules.yml', 'shop-pipeline.rules.yml'],
-  order: ['shop-signals', 'shop-pipeline'],
+  order: ['shop-signals', 'shop-signals-info', 'shop-pipeline'],
   tests: [
     {
       name: 'the collector stops: both its scrape targets fail',
@@ -241,6 +254,21 @@ const pipeline = {
           { labels: { severity: 'warning', category: 'pipeline', job: 'crm-api', service: 'crm-api', component: 'crm-api' }, summary: 'crm-api has stopped sending telemetry', description: 'No new runtime metrics from crm-api (component crm-api) for 10 minutes, though it sent them in the last 6 hours: the service is down, hangs, or cannot reach the collector.' },
           { labels: { severity: 'warning', category: 'pipeline', job: 'shop-internal', service: 'shop-internal', component: 'unknown' }, summary: 'shop-internal has stopped sending telemetry', description: 'No new runtime metrics from shop-internal (component unknown) for 10 minutes, though it sent them in the last 6 hours: the service is down, hangs, or cannot reach the collector.' },
         ] },
+      ],
+    },
+    {
+      name: 'a service stops while the collector is down too: not called silent until the collector has been back 10 minutes',
+      series: {
+        [sel('up', { job: 'otelcol-shop', instance: 'otelcol-shop:8889' })]: '1x15 0x5 1x30',
+        [sel('nodejs_eventloop_time_seconds_total', { job: 'crm-api', instance: 'otelcol-shop:8889', nodejs_eventloop_state: 'idle' })]: '0+60x15 _x5 900x30',
+        [server('crm-api', 'crm-api')]: '0+10x50',
+      },
+      alerts: [
+        { at: 26, alert: 'ShopServiceSilent', fire: [] },
+        // up is 0 from minute 16 to 21: the guard holds to 31 (to 30 in Prometheus 3, whose
+        // ranges leave out their start), pending from 32, firing at 37 (36).
+        { at: 34, alert: 'ShopServiceSilent', fire: [] },
+        { at: 38, alert: 'ShopServiceSilent', fire: [{ labels: { severity: 'warning', category: 'pipeline', job: 'crm-api', service: 'crm-api', component: 'crm-api' }, summary: 'crm-api has stopped sending telemetry', description: 'No new runtime metrics from crm-api (component crm-api) for 10 minutes, though it sent them in the last 6 hours: the service is down, hangs, or cannot reach the collector.' }] },
       ],
     },
     {
