@@ -153,7 +153,8 @@ try {
   for (const m of g.chat.slice(0, 1)) console.log(`  chat webhook ${m.body.channel}: "${m.body.attachments?.[0]?.title}"`);
   for (const m of g.sms.slice(0, 2)) console.log(`  SMS to ${maskPhone(m.body.to)} through the bridge:\n${first(m.body.text)}`);
   const siemAlerts = stack.siem.lines().filter((l) => / alert\.(firing|resolved) /.test(l));
-  console.log(`  SIEM: ${siemAlerts.length} alert line(s), e.g.\n      ${(siemAlerts[0] ?? '(none yet)').slice(0, 300)}`);
+  const siemLine = siemAlerts.find((l) => l.includes('alert="ShopHttpErrorRatioHigh"')) ?? siemAlerts[0];
+  console.log(`  SIEM (through shop-otel-alert-siem and the collector): ${siemAlerts.length} alert line(s), e.g.\n      ${(siemLine ?? '(none yet)').slice(0, 400)}`);
 
   console.log(`
 demo: where to look
