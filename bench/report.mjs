@@ -22,7 +22,10 @@ export function renderTables(res) {
   for (const [name, v] of Object.entries(res.versions)) {
     if (v !== 'not installed') continue;
     try {
-      res.versions[name] = JSON.parse(readFileSync(path.join(ROOT, 'bench', 'peers', 'node_modules', name, 'package.json'), 'utf8')).version;
+      // Runs before each peer had a folder of its own read bench/peers/node_modules; later ones read their folder.
+      const dirs = ['', 'upstream', 'edot', 'splunk', 'dd-trace'].map((d) => path.join(ROOT, 'bench', 'peers', d, 'node_modules', name, 'package.json'));
+      const found = dirs.find((f) => existsSync(f));
+      if (found) res.versions[name] = JSON.parse(readFileSync(found, 'utf8')).version;
     } catch {
       // really not installed
     }

@@ -248,17 +248,18 @@ async function main() {
     }
   }
 
-  const versions = {};
-  const peerReq = (dir) => createRequire(path.join(peerDir(dir), 'package.json'));
-  const rootReq = createRequire(path.join(ROOT, 'package.json'));
-  versions.node = process.versions.node;
-  for (const [name, req] of [['shop-otel', rootReq], ['@opentelemetry/sdk-trace', rootReq], ['express', rootReq], ['pg', rootReq], ['amqplib', rootReq], ['winston', rootReq], ['@opentelemetry/auto-instrumentations-node', peerReq('upstream')], ['@elastic/opentelemetry-node', peerReq('edot')], ['@splunk/otel', peerReq('splunk')], ['dd-trace', peerReq('dd-trace')]]) {
+  // Read each package.json from the folder npm installed it in: packages with an `exports` map
+  // (sdk-trace 3.x, auto-instrumentations-node 0.82) do not expose `<name>/package.json` to require.
+  const installed = (dir, name) => {
     try {
-      versions[name] = req(`${name}/package.json`).version;
+      return JSON.parse(readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
     } catch {
-      versions[name] = 'not installed';
+      return 'not installed';
     }
-  }
+  };
+  const versions = { node: process.versions.node, 'shop-otel': JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version };
+  for (const name of ['@opentelemetry/sdk-trace', 'express', 'pg', 'amqplib', 'winston']) versions[name] = installed(ROOT, name);
+  for (const [name, dir] of [['@opentelemetry/auto-instrumentations-node', 'upstream'], ['@elastic/opentelemetry-node', 'edot'], ['@splunk/otel', 'splunk'], ['dd-trace', 'dd-trace']]) versions[name] = installed(peerDir(dir), name);
   const result = {
     started: started.toISOString(),
     finished: new Date().toISOString(),

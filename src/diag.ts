@@ -51,14 +51,31 @@ export function shopDiagLevel(): DiagLogLevel {
  * The OpenTelemetry SDK's own diagnostics go to the same stderr channel. Its INFO lines are
  * chatty, so unless OTEL_LOG_LEVEL asks for more, only its warnings and errors are shown.
  */
+let sdkMuted = false;
+
+/**
+ * Run `fn` with the SDK's diagnostics silenced: the exit flush serialises records whose resource
+ * may still await its asynchronous attributes (host.id), and the SDK says so once per access —
+ * noise in a crash's stderr, which must stay the app's own.
+ */
+export function withSdkDiagMuted<T>(fn: () => T): T {
+  sdkMuted = true;
+  try {
+    return fn();
+  } finally {
+    sdkMuted = false;
+  }
+}
+
 export function installSdkDiag(sdkLevel: DiagLogLevel): void {
+  const sdkWrite = (line: string) => sdkMuted || write(line);
   diag.setLogger(
     {
-      error: (m, ...a) => write(`otel error: ${format(m, a)}`),
-      warn: (m, ...a) => write(`otel warn: ${format(m, a)}`),
-      info: (m, ...a) => write(`otel: ${format(m, a)}`),
-      debug: (m, ...a) => write(`otel debug: ${format(m, a)}`),
-      verbose: (m, ...a) => write(`otel verbose: ${format(m, a)}`),
+      error: (m, ...a) => sdkWrite(`otel error: ${format(m, a)}`),
+      warn: (m, ...a) => sdkWrite(`otel warn: ${format(m, a)}`),
+      info: (m, ...a) => sdkWrite(`otel: ${format(m, a)}`),
+      debug: (m, ...a) => sdkWrite(`otel debug: ${format(m, a)}`),
+      verbose: (m, ...a) => sdkWrite(`otel verbose: ${format(m, a)}`),
     },
     { logLevel: sdkLevel, suppressOverrideMessage: true },
   );

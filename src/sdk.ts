@@ -1,7 +1,7 @@
 import { context, logs, propagation, trace, metrics, type TextMapPropagator } from '@opentelemetry/api';
 import { logs as legacyLogs } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InstrumentationBase, registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { detectResources, hostDetector, processDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
@@ -28,6 +28,11 @@ import { installSdkDiag, setShopDiagLevel, shopDiag } from './diag';
 import { createInstrumentations } from './instrumentations';
 import { LazyLogExporter, LazyMetricExporter, LazySpanExporter } from './pipeline/lazy-exporters';
 import { ExportGate } from './pipeline/export-gate';
+import { ExportDrops, quietExportFailures } from './pipeline/export-drops';
+import { ExitFlusher, type ExitPart } from './pipeline/exit-flush';
+import { LedgerLogProcessor, LedgerSpanProcessor, PendingLedger } from './pipeline/pending-ledger';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { GatedMetricExporter, RedactingLogExporter, RedactingSpanExporter } from './pipeline/redacting-exporters';
 import { installShutdownHooks } from './pipeline/shutdown';
 import { Redactor } from './privacy/redactor';
@@ -45,8 +50,14 @@ export interface ShopOtel {
   forceFlush(): Promise<void>;
   /** Flush and stop; safe to call more than once. */
   shutdown(): Promise<void>;
-  /** Give up on exports still pending (the collector did not answer within the bound). */
-  abortPending(): void;
+  /** Give up on exports still pending (the collector did not answer within the bound); `final` also fails later ones. */
+  abortPending(final?: boolean): void;
+  /** Send what is still unacknowledged synchronously, returning by `deadline` (the exit paths that cannot wait). */
+  flushSync(deadline: number): void;
+  /** Telemetry dropped so far, by `signal/reason` (also the metric shop_otel.export.dropped). */
+  dropped(): Record<string, number>;
+  /** Spans and log records handed to export and not yet acknowledged (bounded by the queue sizes). */
+  pending(): { traces: number; logs: number };
   /** The modules the enabled instrumentations patch (the ESM import hook is limited to these). */
   readonly hookedModules: readonly string[];
 }
@@ -91,6 +102,8 @@ function build(config: ShopOtelConfig): ShopOtel {
   });
   const resource = buildResource(config, redactor);
   const gate = new ExportGate();
+  const exit: Exit = { drops: new ExportDrops(), spans: [], logs: [], exporters: [] };
+  setGlobalErrorHandler(quietExportFailures());
   setActiveSettings(config.businessIds);
 
   // AsyncLocalStorage: on Node 24 it runs on AsyncContextFrame (no async_hooks, no per-promise
@@ -113,14 +126,14 @@ function build(config: ShopOtelConfig): ShopOtel {
     // The policy sees every span, sampled or not; only sampled ones are exported (policy/sampling.ts).
     sampler: new RecordEverythingSampler(buildSampler(config.traces.sampler)),
     spanLimits: config.traces.limits,
-    spanProcessors: [new PolicySpanProcessor(config.component, config.policy), spanProcessor(config, redactor, gate)],
+    spanProcessors: [new PolicySpanProcessor(config.component, config.policy), spanProcessor(config, redactor, gate, exit)],
   });
   trace.setGlobalTracerProvider(tracerProvider);
 
   const loggerProvider = new LoggerProvider({
     resource,
     logRecordLimits: config.logs.limits,
-    processors: [new BusinessIdLogProcessor(config.component, config.businessIds), new PolicyLogProcessor(logProcessors(config, redactor, gate), config.policy.minLevel, () => debug)],
+    processors: [new BusinessIdLogProcessor(config.component, config.businessIds), new PolicyLogProcessor(logProcessors(config, redactor, gate, exit), config.policy.minLevel, () => debug)],
   });
   // The app and the instrumentations emit through a wrapper that makes any value a valid one (privacy/safe-values.ts).
   const safeLoggerProvider = new SafeLoggerProvider(loggerProvider);
@@ -129,9 +142,11 @@ function build(config: ShopOtelConfig): ShopOtel {
   // logger from @opentelemetry/api-logs, whose global is its own: register the provider there too.
   legacyLogs.setGlobalLoggerProvider(safeLoggerProvider);
 
-  const meterProvider = new MeterProvider({ resource, readers: metricReaders(config, gate) });
+  const meterProvider = new MeterProvider({ resource, readers: metricReaders(config, gate, exit.drops) });
   metrics.setGlobalMeterProvider(meterProvider);
   countRejectedDebugMarkers(debug, meterProvider);
+  countDrops(exit.drops, meterProvider);
+  const exitFlusher = new ExitFlusher(exit.spans, exit.logs);
 
   const instrumentations = createInstrumentations(config);
   const disableInstrumentations = registerInstrumentations({
@@ -145,10 +160,14 @@ function build(config: ShopOtelConfig): ShopOtel {
   let stopped: Promise<void> | undefined;
   const sdk: ShopOtel = {
     config,
-    abortPending: () => gate.abortAll(),
+    abortPending: (final = true) => (final ? gate.abortAll() : gate.abortPending()),
+    flushSync: (deadline) => void exitFlusher.flushSync(deadline),
+    dropped: () => exit.drops.snapshot(),
+    pending: () => ({ traces: exit.spans.reduce((n, p) => n + p.ledger.size, 0), logs: exit.logs.reduce((n, p) => n + p.ledger.size, 0) }),
     hookedModules: hookedModules(instrumentations),
     forceFlush: async () => {
       await Promise.allSettled(providers.map((p) => p.forceFlush()));
+      await Promise.allSettled(exit.exporters.map((e) => e.forceFlush()));
     },
     shutdown: () =>
       (stopped ??= (async () => {
@@ -192,14 +211,33 @@ function buildResource(config: ShopOtelConfig, redactor: Redactor): Resource {
   return resourceFromAttributes(redacted as Parameters<typeof resourceFromAttributes>[0]);
 }
 
-function spanProcessor(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): SpanProcessor {
+/** What the exit paths need (pipeline/exit-flush.ts): the ledgers of the OTLP pipelines, and the drop counts. */
+interface Exit {
+  drops: ExportDrops;
+  spans: Array<ExitPart<ReadableSpan>>;
+  logs: Array<ExitPart<ReadableLogRecord>>;
+  /** The OTLP exporters: a flush waits for their sends (the span processor hands a batch over and does not wait). */
+  exporters: Array<{ forceFlush(): Promise<void> }>;
+}
+
+function spanProcessor(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate, exit: Exit): SpanProcessor {
   const out: SpanProcessor[] = [];
   for (const name of config.traces.exporters) {
-    if (name === 'otlp') out.push(new BatchSpanProcessor({ exporter: new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate), ...config.traces.batch }));
-    else out.push(new SimpleSpanProcessor({ exporter: new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate) }));
+    if (name === 'otlp') {
+      const ledger = new PendingLedger<ReadableSpan>('traces', config.traces.batch.maxQueueSize, exit.drops);
+      const exporter = new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate, ledger);
+      exit.spans.push({ signal: 'TRACES', protocol: config.traces.protocol, ledger, redact: (s) => exporter.redact(s) });
+      exit.exporters.push(exporter);
+      out.push(new LedgerSpanProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), ledger));
+    } else out.push(new SimpleSpanProcessor({ exporter: new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate) }));
   }
   // IDs are stamped before any exporter sees a span: one wrapper hands each span to every exporter exactly once.
   return new BusinessIdSpanProcessor(out);
+}
+
+function countDrops(drops: ExportDrops, meterProvider: MeterProvider): void {
+  const counter = meterProvider.getMeter('shop-otel', VERSION).createCounter('shop_otel.export.dropped', { description: 'Spans, log records and metrics that never reached the collector, by signal and reason (queue_full, export_failed, shutdown)' });
+  drops.setSink((signal, reason, count) => counter.add(count, { signal, reason }));
 }
 
 /** OTEL_TRACES_SAMPLER, built here: the 3.x SDK no longer reads it (its default is parentbased_always_on, as ours). */
@@ -214,21 +252,25 @@ function countRejectedDebugMarkers(debug: DebugControl, meterProvider: MeterProv
   debug.setRejectionHandler((reason) => counter.add(1, { reason }));
 }
 
-function logProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate): LogRecordProcessor[] {
+function logProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportGate, exit: Exit): LogRecordProcessor[] {
   const out: LogRecordProcessor[] = [];
   for (const name of config.logs.exporters) {
-    if (name === 'otlp') out.push(new BatchLogRecordProcessor({ exporter: new RedactingLogExporter(new LazyLogExporter(config.logs.protocol), redactor, gate), ...config.logs.batch }));
-    else out.push(new SimpleLogRecordProcessor({ exporter: new RedactingLogExporter(new ConsoleLogRecordExporter(), redactor, gate) }));
+    if (name === 'otlp') {
+      const ledger = new PendingLedger<ReadableLogRecord>('logs', config.logs.batch.maxQueueSize, exit.drops);
+      const exporter = new RedactingLogExporter(new LazyLogExporter(config.logs.protocol), redactor, gate, ledger);
+      exit.logs.push({ signal: 'LOGS', protocol: config.logs.protocol, ledger, redact: (r) => exporter.redact(r) });
+      out.push(new LedgerLogProcessor(new BatchLogRecordProcessor({ exporter, ...config.logs.batch }), ledger));
+    } else out.push(new SimpleLogRecordProcessor({ exporter: new RedactingLogExporter(new ConsoleLogRecordExporter(), redactor, gate) }));
   }
   return out;
 }
 
-function metricReaders(config: ShopOtelConfig, gate: ExportGate): MetricReader[] {
+function metricReaders(config: ShopOtelConfig, gate: ExportGate, drops: ExportDrops): MetricReader[] {
   const interval = config.metrics.intervalMs;
   return config.metrics.exporters.map(
     (name) =>
       new PeriodicExportingMetricReader({
-        exporter: new GatedMetricExporter(name === 'otlp' ? new LazyMetricExporter(config.metrics.protocol) : new ConsoleMetricExporter(), gate),
+        exporter: name === 'otlp' ? new GatedMetricExporter(new LazyMetricExporter(config.metrics.protocol), gate, drops) : new GatedMetricExporter(new ConsoleMetricExporter(), gate),
         exportIntervalMillis: interval,
         exportTimeoutMillis: Math.min(30_000, interval),
       }),

@@ -79,10 +79,15 @@ function countProto(path, buf) {
       let correlated = false;
       eachLen(buf, s, e, (f, fs, fe) => {
         if (f === 9 && fe - fs === 16) correlated = true; // trace_id
+        // body (AnyValue) -> string_value: counted per distinct body (the soak's exact counts)
+        if (f === 5) eachLen(buf, fs, fe, (g, gs, ge) => g === 1 && logBody(buf.toString('utf8', gs, ge)));
       });
       if (correlated) c.logsCorrelated++;
     });
   } else if (path === '/v1/metrics') eachItem(buf, () => c.metrics++);
+}
+function logBody(b) {
+  if (b in c.logBodies || Object.keys(c.logBodies).length < 200) c.logBodies[b] = (c.logBodies[b] ?? 0) + 1;
 }
 function name(n) {
   c.names[n] = (c.names[n] ?? 0) + 1;
@@ -99,6 +104,7 @@ function countJson(path, msg) {
         } else if (path === '/v1/logs') {
           c.logs++;
           if (item.traceId) c.logsCorrelated++;
+          if (typeof item.body?.stringValue === 'string') logBody(item.body.stringValue);
         } else c.metrics++;
       }
 }

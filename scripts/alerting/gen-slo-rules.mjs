@@ -34,7 +34,8 @@ function selectors(slo) {
 function errorRatio(slo, w) {
   const s = selectors(slo);
   if (slo.name === 'availability' || slo.latency_ms === undefined) {
-    return `sum(rate(${s.errors}[${w}])) / sum(rate(${s.all}[${w}]))`;
+    // `or vector(0)`: a service without a single failure has no error series at all; its ratio is 0, not absent.
+    return `(sum(rate(${s.errors}[${w}])) or vector(0)) / sum(rate(${s.all}[${w}]))`;
   }
   // Prometheus 3 normalises `le` on ingestion ("1000" → "1000.0"); 2.x keeps the exporter's text.
   return `1 - sum(rate(traces_span_metrics_duration_milliseconds_bucket{${s.base},le=~"${slo.latency_ms}(.0)?"}[${w}])) / sum(rate(traces_span_metrics_duration_milliseconds_count{${s.base}}[${w}]))`;

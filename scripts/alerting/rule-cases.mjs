@@ -354,6 +354,12 @@ const slo = {
       ],
     },
     {
+      name: 'not a single failure: the availability ratio is 0, not absent (no error series exists)',
+      series: { [sel('traces_span_metrics_calls_total', { service_name: 'shop-api', shop_component: 'shop-api', job: 'shop-api', span_kind: 'SPAN_KIND_SERVER', status_code: 'STATUS_CODE_UNSET' })]: '0+100x40' },
+      alerts: [{ at: 30, alert: 'ShopSloAvailabilityBurnFast', fire: [] }],
+      exprs: [{ expr: 'shop:slo_errors:ratio_rate5m{slo="availability"}', at: 10, samples: [{ labels: 'shop:slo_errors:ratio_rate5m{slo="availability",service="shop-api",component="shop-api"}', value: 0 }] }],
+    },
+    {
       name: '20 % slower than 1 s (20x the latency budget): pages and tickets',
       series: latSeries(800, 1000, 40),
       alerts: [

@@ -4,23 +4,33 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
  * Every export's completion passes through here, so that shutdown can end the ones a dead or
  * slow collector holds.
  *
- * The SDK's batch processors and metric reader guard each export with a *referenced* timeout
- * timer (30 s by default): with a collector that does not answer, that timer alone keeps an app
- * that has finished its work alive. When the shutdown bound passes, `abortAll` completes every
- * pending export as failed, which clears those timers; from then on the gate is closed and new
- * exports fail at once. The transport's own sockets and retries are unref'd
- * (otlp-transport.ts), so what they still do in the background holds nothing open.
+ * The SDK is answered at once (redacting-exporters.ts); the real completion — the ledger's
+ * settlement and the drop count — is tracked here. When the shutdown bound passes, `abortAll`
+ * completes every pending export as failed and releases every flush waiting on them; from then
+ * on the gate is closed and new exports fail at once. A flush that is not the final one (SIGTERM
+ * with the app's own handler, which may keep the app running) only abandons what is pending
+ * (`abortPending`): the gate stays open, and the next batch is exported as usual. The
+ * transport's own sockets and retries are unref'd (otlp-transport.ts), so what they still do in
+ * the background holds nothing open.
  */
+/** The error an export completes with when shutdown abandons it (counted as reason `shutdown`). */
+export class ShutdownAbort extends Error {}
+
 export class ExportGate {
   private readonly pending = new Set<(r: ExportResult) => void>();
   private closed = false;
   private release!: () => void;
-  private readonly aborted = new Promise<void>((resolve) => (this.release = resolve));
+  /** Resolved at the next abort (final or not); replaced after each. */
+  private aborted = this.nextAbort();
+
+  private nextAbort(): Promise<void> {
+    return new Promise<void>((resolve) => (this.release = resolve));
+  }
 
   /** Wrap an export callback: it completes once, either normally or by abortAll. */
   track(done: (r: ExportResult) => void): ((r: ExportResult) => void) | undefined {
     if (this.closed) {
-      done({ code: ExportResultCode.FAILED, error: new Error('export skipped: shutting down after the collector did not answer') });
+      done({ code: ExportResultCode.FAILED, error: new ShutdownAbort('export skipped: shutting down after the collector did not answer') });
       return undefined;
     }
     let called = false;
@@ -36,15 +46,23 @@ export class ExportGate {
 
   /**
    * An exporter's forceFlush/shutdown waits for every send in flight (retries included, up to
-   * the export timeout): once aborted, stop waiting.
+   * the export timeout): once aborted, stop waiting (the batch processor does not export while
+   * it waits for its exporter's flush).
    */
   guard(work: Promise<void>): Promise<void> {
     return this.closed ? Promise.resolve() : Promise.race([work, this.aborted]);
   }
 
+  /** Final: complete every pending export as failed, and fail every later one at once. */
   abortAll(): void {
     this.closed = true;
+    this.abortPending();
+  }
+
+  /** Complete every pending export as failed; later exports go through as usual. */
+  abortPending(): void {
     this.release();
-    for (const done of [...this.pending]) done({ code: ExportResultCode.FAILED, error: new Error('export abandoned at shutdown: the collector did not answer in time') });
+    if (!this.closed) this.aborted = this.nextAbort();
+    for (const done of [...this.pending]) done({ code: ExportResultCode.FAILED, error: new ShutdownAbort('export abandoned: the collector did not answer within the flush bound') });
   }
 }

@@ -18,7 +18,7 @@ import type { OtlpProtocol } from '../config';
  */
 type Exporters = typeof import('./exporters');
 let loaded: Exporters | undefined;
-function exporters(): Exporters {
+export function exporters(): Exporters {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (loaded ??= require('./exporters') as Exporters);
 }

@@ -4,6 +4,7 @@ import { gzip } from 'node:zlib';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import type { OtlpNodeHttpConfiguration } from '../internal-types';
 import { VERSION } from '../version';
+import { exiting, sleepUnlessExiting, timeLeft } from './exit-state';
 
 /**
  * The OTLP/HTTP transport, owned so that telemetry can never hold the process open.
@@ -14,7 +15,9 @@ import { VERSION } from '../version';
  * are unref'd: an export in flight never keeps the event loop alive; the shutdown hooks
  * (pipeline/shutdown.ts) keep it alive deliberately, for at most SHOP_OTEL_SHUTDOWN_TIMEOUT_MS.
  * Retry policy as upstream: 429/502/503/504 and network errors, 5 attempts, backoff ×1.5 from
- * 1 s up to 5 s with ±20 % jitter, Retry-After honoured, never past the export deadline.
+ * 1 s up to 5 s with ±20 % jitter, Retry-After honoured, never past the export deadline — and,
+ * once the process is exiting (exit-state.ts), never past the shutdown bound: a connection
+ * refused at exit is final, a retry is made only if it fits in the time left.
  */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const RETRYABLE = new Set([429, 502, 503, 504]);
@@ -60,6 +63,13 @@ class UnrefHttpTransport implements IExporterTransport {
           resolve(r);
         }
       };
+      // No time left (a retry scheduled late): do not start a request that cannot finish.
+      // (req.setTimeout() throws on a negative value; before the error listener was attached,
+      // that left a request whose next socket error was an uncaught exception in the app.)
+      if (!(timeoutMillis >= 1)) {
+        done({ status: 'failure', error: new Error('OTLP export deadline passed before the request could start') });
+        return;
+      }
       let req: ClientRequest;
       try {
         req = request(url, reqOptions, (res: IncomingMessage) => {
@@ -82,17 +92,17 @@ class UnrefHttpTransport implements IExporterTransport {
           });
           res.on('error', (e) => done({ status: 'retryable', error: e }));
         });
+        // The error listener first: nothing below may leave a request without one.
+        req.on('error', (e) => done({ status: 'retryable', error: e }));
+        req.on('socket', (socket: Socket) => socket.unref());
+        req.setTimeout(Math.max(1, Math.floor(timeoutMillis)), () => {
+          req.destroy();
+          done({ status: 'retryable', error: new Error('OTLP export request timed out') });
+        });
+        req.end(body);
       } catch (e) {
         done({ status: 'failure', error: e as Error });
-        return;
       }
-      req.on('socket', (socket: Socket) => socket.unref());
-      req.setTimeout(timeoutMillis, () => {
-        req.destroy();
-        done({ status: 'retryable', error: new Error('OTLP export request timed out') });
-      });
-      req.on('error', (e) => done({ status: 'retryable', error: e }));
-      req.end(body);
     });
   }
 
@@ -102,22 +112,37 @@ class UnrefHttpTransport implements IExporterTransport {
 }
 
 const MAX_ATTEMPTS = 5;
+/** Connection-level failures: at exit, nothing listening now will not be listening in a second. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function unreachable(error: unknown): boolean {
+  return UNREACHABLE.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
 
 class UnrefRetryingTransport implements IExporterTransport {
   constructor(private readonly inner: IExporterTransport) {}
 
   async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     const deadline = Date.now() + timeoutMillis;
+    const left = () => Math.min(deadline - Date.now(), timeLeft());
     let backoff = 1000;
-    let result = await this.inner.send(data, timeoutMillis);
+    let result = await this.inner.send(data, Math.min(timeoutMillis, timeLeft()));
     for (let attempt = 1; result.status === 'retryable' && attempt < MAX_ATTEMPTS; attempt++) {
+      if (exiting() && unreachable(result.error)) return result;
       const jittered = Math.min(backoff * (1 + (Math.random() * 0.4 - 0.2)), 5000);
       backoff *= 1.5;
       const wait = result.retryInMillis ?? jittered;
-      const remaining = deadline - Date.now();
-      if (wait > remaining) return result;
-      await new Promise<void>((r) => setTimeout(r, wait).unref());
-      result = await this.inner.send(data, deadline - Date.now());
+      if (wait >= left()) return result;
+      const start = Date.now();
+      if (!(await sleepUnlessExiting(wait))) {
+        // The exit began while we slept: finish the wait only if the retry still fits.
+        const rest = wait - (Date.now() - start);
+        if (rest >= left()) return result;
+        if (rest > 0) await new Promise<void>((r) => setTimeout(r, rest).unref());
+      }
+      const remaining = left();
+      if (remaining < 1) return result;
+      result = await this.inner.send(data, remaining);
     }
     return result;
   }
@@ -125,6 +150,11 @@ class UnrefRetryingTransport implements IExporterTransport {
   shutdown(): void {
     this.inner.shutdown();
   }
+}
+
+/** One attempt, no retries (the exit flusher's worker decides itself what it can still retry). */
+export function createSingleAttemptTransport(options: OtlpNodeHttpConfiguration): IExporterTransport {
+  return new UnrefHttpTransport(options);
 }
 
 export function createUnrefTransport(options: OtlpNodeHttpConfiguration): IExporterTransport {

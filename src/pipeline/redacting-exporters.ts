@@ -1,28 +1,59 @@
-import type { ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { ExportGate } from './export-gate';
+import { ShutdownAbort, type ExportGate } from './export-gate';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { LogRecordImplInternals } from '../internal-types';
 import type { Redactor } from '../privacy/redactor';
+import type { ExportDrops } from './export-drops';
+import type { PendingLedger } from './pending-ledger';
 
 /**
  * The last step before the wire: redact a batch in place, then hand it to the real exporter,
  * its completion tracked by the export gate (see export-gate.ts). Placed after batching, so the
- * cost falls on the export timer, not on the request path.
+ * cost falls on the export timer, not on the request path. Each completion settles the batch in
+ * the exit ledger (pending-ledger.ts), which also counts what failed.
+ *
+ * With a ledger (the OTLP pipelines), the SDK is told at once that its batch is taken, and the
+ * real outcome stays ours (ledger, drop count, gate). Why: the SDK's batch processors and metric
+ * reader guard every export with a *referenced* timeout timer; while the collector is down, an
+ * export retrying for up to OTEL_EXPORTER_OTLP_TIMEOUT kept that timer — and with it the app —
+ * alive after the app had finished (no `beforeExit`, so no shutdown to give up the retries): a
+ * natural exit delayed by up to 10 s. What the early answer does not loosen: memory stays bounded
+ * by the ledger (queued + in flight ≤ the queue size), concurrency by the exporter's own limit,
+ * and forceFlush/shutdown still wait for the real sends (the batch processors await the
+ * exporter's forceFlush, which waits for every send in flight).
  */
+const TAKEN: ExportResult = { code: ExportResultCode.SUCCESS };
+const FAILED_AT_SHUTDOWN: ExportResult = { code: ExportResultCode.FAILED, error: new ShutdownAbort('export skipped: shutting down after the collector did not answer') };
+
 export class RedactingSpanExporter implements SpanExporter {
   constructor(
     private readonly inner: SpanExporter,
     private readonly redactor: Redactor,
     private readonly gate: ExportGate,
+    private readonly ledger?: PendingLedger<ReadableSpan>,
   ) {}
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    const done = this.gate.track(resultCallback);
-    if (!done) return;
-    for (const span of spans) this.redactor.redactSpan(span as unknown as Parameters<Redactor['redactSpan']>[0]);
+    const ledger = this.ledger;
+    if (!ledger) {
+      const done = this.gate.track(resultCallback);
+      if (!done) return;
+      this.redact(spans);
+      this.inner.export(spans, done);
+      return;
+    }
+    const done = this.gate.track((r) => ledger.settle(spans, r));
+    if (!done) return resultCallback(FAILED_AT_SHUTDOWN);
+    this.redact(spans);
     this.inner.export(spans, done);
+    resultCallback(TAKEN);
+  }
+
+  /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
+  redact(spans: ReadableSpan[]): void {
+    for (const span of spans) this.redactor.redactSpan(span as unknown as Parameters<Redactor['redactSpan']>[0]);
   }
 
   shutdown(): Promise<void> {
@@ -39,18 +70,33 @@ export class RedactingLogExporter implements LogRecordExporter {
     private readonly inner: LogRecordExporter,
     private readonly redactor: Redactor,
     private readonly gate: ExportGate,
+    private readonly ledger?: PendingLedger<ReadableLogRecord>,
   ) {}
 
   export(records: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
-    const done = this.gate.track(resultCallback);
-    if (!done) return;
+    const ledger = this.ledger;
+    if (!ledger) {
+      const done = this.gate.track(resultCallback);
+      if (!done) return;
+      this.redact(records);
+      this.inner.export(records, done);
+      return;
+    }
+    const done = this.gate.track((r) => ledger.settle(records, r));
+    if (!done) return resultCallback(FAILED_AT_SHUTDOWN);
+    this.redact(records);
+    this.inner.export(records, done);
+    resultCallback(TAKEN);
+  }
+
+  /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
+  redact(records: ReadableLogRecord[]): void {
     for (const record of records) {
       this.redactor.redactAttributes(record.attributes as Record<string, unknown>);
       const body = record.body;
       const redacted = this.redactor.redactLogBody(body);
       if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;
     }
-    this.inner.export(records, done);
   }
 
   shutdown(): Promise<void> {
@@ -67,6 +113,7 @@ export class GatedMetricExporter implements PushMetricExporter {
   constructor(
     private readonly inner: PushMetricExporter,
     private readonly gate: ExportGate,
+    private readonly drops?: ExportDrops,
   ) {
     if (inner.selectAggregationTemporality) this.selectAggregationTemporality = inner.selectAggregationTemporality.bind(inner);
     if (inner.selectAggregation) this.selectAggregation = inner.selectAggregation.bind(inner);
@@ -76,8 +123,17 @@ export class GatedMetricExporter implements PushMetricExporter {
   selectAggregation?: PushMetricExporter['selectAggregation'];
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
-    const done = this.gate.track(resultCallback);
-    if (done) this.inner.export(metrics, done);
+    const drops = this.drops;
+    if (!drops) {
+      const done = this.gate.track(resultCallback);
+      if (done) this.inner.export(metrics, done);
+      return;
+    }
+    const count = () => metrics.scopeMetrics.reduce((n, s) => n + s.metrics.length, 0);
+    const done = this.gate.track((r) => drops.settled('metrics', r, count()));
+    if (!done) return resultCallback(FAILED_AT_SHUTDOWN);
+    this.inner.export(metrics, done);
+    resultCallback(TAKEN);
   }
 
   forceFlush(): Promise<void> {

@@ -1,37 +1,44 @@
 import { shopDiag } from '../diag';
+import { beginExit, exitDeadline, timeLeft } from './exit-state';
 
 /**
- * Flush on the way out, within a bound, without changing how the app exits.
+ * Flush on the way out, within one bound for the whole exit, without changing how the app exits.
  *
  * - SIGTERM/SIGINT: if the app listens for the signal itself, its handler runs as before and we
- *   only flush what is pending now; the final shutdown happens when the app then exits. If
- *   nobody else listens, we shut down and re-raise the signal, so the process ends exactly as it
- *   would have without us.
- * - process.exit(): deferred until the flush is done or the bound has passed, then carried out
- *   with the same code.
+ *   only flush what is pending now — without holding the process open and without switching
+ *   export off if the collector is slow (the app may go on running); the final shutdown happens
+ *   when the app then exits. If nobody else listens, we shut down and re-raise the signal, so
+ *   the process ends exactly as it would have without us.
  * - The event loop running dry (`beforeExit`): shut down, then let the process end.
- * A collector that is down or slow costs at most `timeoutMs` at exit, never more.
+ * - `process.exit()` and an uncaught exception: untouched (process.exit never returns, the crash
+ *   prints and exits as before); on their synchronous `exit` event, what is still pending is
+ *   sent by the exit flusher (exit-flush.ts), which blocks for at most what is left of the bound.
+ * Once the exit has begun (exit-state.ts) a collector that refuses connections is given up at
+ * once: a collector that is down costs the exit nothing, a slow one at most `timeoutMs`.
  */
 export interface Flushable {
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
-  /** Complete every export still in flight as failed (see export-gate.ts). */
-  abortPending(): void;
+  /** Complete every export still in flight as failed (see export-gate.ts); `final` also fails later ones. */
+  abortPending(final: boolean): void;
+  /** Send, synchronously, what is still unacknowledged; return by `deadline` (epoch ms). */
+  flushSync(deadline: number): void;
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /**
- * Run `work`, resolving true when it finished, false when it failed or `timeoutMs` passed. The
- * timer is deliberately *referenced*: it keeps the event loop alive while we flush (export
- * sockets and retry timers are unref'd, see otlp-transport.ts), and for no longer than the bound.
+ * Run `work`, resolving true when it finished, false when it failed or `timeoutMs` passed.
+ * `hold`: the timer is *referenced*, keeping the event loop alive while we flush (export
+ * sockets and retry timers are unref'd, see otlp-transport.ts), for no longer than the bound.
  */
-function bounded(work: () => Promise<void>, timeoutMs: number, what: string): Promise<boolean> {
+function bounded(work: () => Promise<void>, timeoutMs: number, what: string, hold: boolean): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       shopDiag.warn(`${what} did not finish within ${timeoutMs} ms; pending telemetry may be lost.`);
       resolve(false);
     }, timeoutMs);
+    if (!hold) timer.unref();
     let p: Promise<void>;
     try {
       p = work();
@@ -53,27 +60,25 @@ function bounded(work: () => Promise<void>, timeoutMs: number, what: string): Pr
 }
 
 export function installShutdownHooks(target: Flushable, timeoutMs: number): () => void {
-  // Once a flush has timed out the collector is known to be unresponsive: what follows gets a
-  // short bound, so the exit as a whole stays close to one `timeoutMs`.
-  let timedOut = false;
-  const budget = () => (timedOut ? Math.min(timeoutMs, 200) : timeoutMs);
-  const run = (work: () => Promise<void>, what: string) =>
-    bounded(work, budget(), what).then((ok) => {
-      if (!ok) {
-        timedOut = true;
-        target.abortPending();
-      }
-      return ok;
-    });
   let final: Promise<boolean> | undefined;
-  const shutdownOnce = (): Promise<boolean> => (final ??= run(() => target.shutdown(), 'telemetry shutdown'));
+  const shutdownOnce = (): Promise<boolean> =>
+    (final ??= (() => {
+      beginExit(timeoutMs);
+      return bounded(() => target.shutdown(), Math.max(1, timeLeft()), 'telemetry shutdown', true).then((ok) => {
+        if (!ok) target.abortPending(true);
+        return ok;
+      });
+    })());
 
   const handlers = new Map<string, () => void>();
   for (const signal of SIGNALS) {
     const handler = (): void => {
       const appListens = process.listenerCount(signal) > 1;
       if (appListens) {
-        void run(() => target.forceFlush(), 'telemetry flush');
+        // Not final: the app decides whether it exits. If it does, beforeExit/exit finish the job.
+        void bounded(() => target.forceFlush(), timeoutMs, 'telemetry flush', false).then((ok) => {
+          if (!ok) target.abortPending(false);
+        });
         return;
       }
       void shutdownOnce().then(() => {
@@ -89,25 +94,26 @@ export function installShutdownHooks(target: Flushable, timeoutMs: number): () =
     if (final) return;
     void shutdownOnce().then((ok) => {
       // A flush that timed out may leave a socket open: end the process as it meant to.
-      if (!ok) realExit(process.exitCode as number | undefined);
+      if (!ok) process.exit(process.exitCode as number | undefined);
     });
   };
   process.on('beforeExit', onBeforeExit);
 
-  const realExit = process.exit.bind(process);
-  let exiting = false;
-  const deferredExit = function exit(code?: number | string | null): never {
-    if (exiting) return realExit(code as number | undefined);
-    exiting = true;
-    if (code !== undefined && code !== null) process.exitCode = code as number;
-    void shutdownOnce().then(() => realExit(process.exitCode as number | undefined));
-    return undefined as never;
-  } as typeof process.exit;
-  process.exit = deferredExit;
+  // process.exit(), an uncaught exception, or the end of any of the paths above: whatever is
+  // still pending goes out now, synchronously, within what is left of the bound. Kept for the
+  // life of the process (it costs nothing when nothing is pending).
+  process.on('exit', () => {
+    try {
+      beginExit(timeoutMs);
+      const deadline = exitDeadline();
+      if (deadline !== undefined && timeLeft() > 0) target.flushSync(deadline);
+    } catch {
+      // never into the app's exit
+    }
+  });
 
   return () => {
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);
     process.removeListener('beforeExit', onBeforeExit);
-    if (process.exit === deferredExit) process.exit = realExit;
   };
 }

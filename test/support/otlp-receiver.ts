@@ -39,7 +39,17 @@ export interface ReceivedMetric {
   name: string;
   resource: Attrs;
   scope: string;
+  /** Sum and gauge data points (value as a number), for the counters tests read. */
+  points: Array<{ attributes: Attrs; value: number }>;
 }
+
+/**
+ * A collector fault, switchable while the receiver runs (fault injection on loopback):
+ * `hang` accepts and reads each request but never answers; `status` answers that HTTP status
+ * (with `retryAfter` seconds when given) and records nothing; `garbage` answers bytes that are
+ * not HTTP at all and closes the connection.
+ */
+export type Fault = { kind: 'hang' } | { kind: 'status'; status: number; retryAfter?: number } | { kind: 'garbage' };
 
 export interface ReceiverOptions {
   /** Answer every request only after this delay (a slow collector). */
@@ -50,6 +60,13 @@ export interface ReceiverOptions {
 
 export interface Receiver {
   url: string;
+  /** The fault to inject from now on; undefined: healthy. */
+  fault: Fault | undefined;
+  /** Requests seen by outcome: 'ok', 'hang', 'garbage' or the injected status. */
+  requests: Record<string, number>;
+  /** Stop listening and drop every connection (a collector that is down); `start` brings it back on the same port. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
   spans: ReceivedSpan[];
   logs: ReceivedLog[];
   metrics: ReceivedMetric[];
@@ -104,10 +121,31 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
   const metrics: ReceivedMetric[] = [];
   const contentTypes = new Set<string>();
 
+  const requests: Record<string, number> = {};
+  const count = (k: string) => (requests[k] = (requests[k] ?? 0) + 1);
+  const state = { fault: undefined as Fault | undefined };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const fault = state.fault;
+      if (fault?.kind === 'hang') {
+        count('hang');
+        return;
+      }
+      if (fault?.kind === 'garbage') {
+        count('garbage');
+        req.socket.end('\x00\x01 this is not HTTP \xff\r\n\r\n');
+        return;
+      }
+      if (fault?.kind === 'status') {
+        count(String(fault.status));
+        res.statusCode = fault.status;
+        if (fault.retryAfter !== undefined) res.setHeader('retry-after', String(fault.retryAfter));
+        res.end();
+        return;
+      }
+      count('ok');
       // An empty Export*ServiceResponse, in the request's encoding (empty bytes in protobuf).
       const json = String(req.headers['content-type'] ?? '').includes('json');
       const reply = () => {
@@ -181,7 +219,11 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
       for (const rm of msg.resourceMetrics ?? []) {
         const resource = attrs(rm.resource?.attributes);
         for (const sm of rm.scopeMetrics ?? []) {
-          for (const m of sm.metrics ?? []) metrics.push({ name: m.name, resource, scope: sm.scope?.name ?? '' });
+          for (const m of sm.metrics ?? []) {
+            const dps: Json[] = m.sum?.dataPoints ?? m.gauge?.dataPoints ?? [];
+            const points = dps.map((p) => ({ attributes: attrs(p.attributes), value: Number(p.asInt ?? p.asDouble ?? 0) }));
+            metrics.push({ name: m.name, resource, scope: sm.scope?.name ?? '', points });
+          }
         }
       }
     }
@@ -189,9 +231,34 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
+  let listening = true;
 
   return {
     url: `http://127.0.0.1:${port}`,
+    get fault() {
+      return state.fault;
+    },
+    set fault(f: Fault | undefined) {
+      state.fault = f;
+    },
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (!listening) return resolve();
+        listening = false;
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    start: () =>
+      new Promise<void>((resolve, reject) => {
+        if (listening) return resolve();
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          listening = true;
+          server.off('error', reject);
+          resolve();
+        });
+      }),
     spans,
     logs,
     metrics,
@@ -207,6 +274,8 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     },
     close: () =>
       new Promise<void>((resolve) => {
+        if (!listening) return resolve();
+        listening = false;
         server.closeAllConnections();
         server.close(() => resolve());
       }),

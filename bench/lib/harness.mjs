@@ -1,0 +1,129 @@
+// What bench/soak.mjs and bench/faults.mjs share: the bench app (bench/app/server.cjs) under
+// shop-otel on an ephemeral port, with a table, exchange and queue of its own (other benchmarks
+// and tests use the same PostgreSQL and RabbitMQ), and the counting receiver as a child process.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from './load.mjs';
+import { ROOT } from '../variants.mjs';
+
+export const DATABASE_URL = process.env.BENCH_PG_URL ?? 'postgres://shop:shop@127.0.0.1:5432/shop';
+export const AMQP_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+export function slopePerMinute(samples) {
+  // least squares of [t (s), v] pairs, per minute
+  const n = samples.length;
+  if (n < 2) return NaN;
+  const mt = samples.reduce((s, [t]) => s + t, 0) / n;
+  const mv = samples.reduce((s, [, v]) => s + v, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [t, v] of samples) {
+    num += (t - mt) * (v - mv);
+    den += (t - mt) ** 2;
+  }
+  return (num / den) * 60;
+}
+
+/** A table of the run's own, with the seed row the GET half of the mix reads. */
+export async function prepareTable(name) {
+  const pg = createRequire(path.join(ROOT, 'package.json'))('pg');
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  await client.query(`DROP TABLE IF EXISTS ${name}`);
+  await client.query(`CREATE UNLOGGED TABLE ${name} (id text PRIMARY KEY, customer_id text NOT NULL, status text NOT NULL, email text, items int, total numeric, created_at timestamptz DEFAULT now())`);
+  await client.query(`INSERT INTO ${name} (id, customer_id, status, items, total) VALUES ('ord_seed_0001', 'cust-0042', 'created', 2, 74.8)`);
+  await client.end();
+  return {
+    drop: async () => {
+      const c = new pg.Client({ connectionString: DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP TABLE IF EXISTS ${name}`);
+      await c.end();
+    },
+  };
+}
+
+/** bench/lib/receiver.mjs as a child process: counts what arrives; GET /counts. */
+export async function startCountingReceiver() {
+  const proc = spawn(process.execPath, [path.join(ROOT, 'bench/lib/receiver.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    proc.stdout.once('data', (d) => resolve(Number(/receiver (\d+)/.exec(String(d))?.[1])));
+    proc.once('exit', () => reject(new Error('receiver exited')));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    proc,
+    counts: async () => {
+      for (let i = 0; ; i++) {
+        const r = await request(url, 'GET', '/counts');
+        if (r.status === 200) return JSON.parse(r.body);
+        if (i === 5) throw new Error(`receiver: no counts (status ${r.status}, exit code ${proc.exitCode}, signal ${proc.signalCode})`);
+        await sleep(1000);
+      }
+    },
+    stop: () => proc.kill('SIGTERM'),
+  };
+}
+
+/** The bench app under `node --require shop-otel/register`, listening on an ephemeral port. */
+export async function startBenchApp({ endpoint, table, tag, env = {}, preload = [] }) {
+  const fullEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    OTEL_SERVICE_NAME: `bench-${tag}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    PORT: '0',
+    DATABASE_URL,
+    AMQP_URL,
+    TABLE: table,
+    EXCHANGE: `bench.${tag}.events`,
+    QUEUE: `bench.${tag}.orders`,
+    ...env,
+  };
+  const flags = preload.flatMap((p) => ['--require', p]);
+  const proc = spawn(process.execPath, [...flags, '--require', 'shop-otel/register', path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  const stderr = [];
+  const heap = [];
+  let port;
+  proc.stderr.on('data', (d) => {
+    for (const line of String(d).split('\n')) {
+      if (!line) continue;
+      const h = /^heap-probe (\d+)/.exec(line);
+      if (h) {
+        heap.push([(Date.now() - t0) / 1000, Number(h[1]) / 1024 / 1024]);
+        continue;
+      }
+      stderr.push(line);
+      if (stderr.length > 500) stderr.shift();
+      const m = /bench-app listening on (\d+)/.exec(line);
+      if (m) port = Number(m[1]);
+    }
+  });
+  const t0 = Date.now();
+  while (port === undefined) {
+    if (proc.exitCode !== null) throw new Error(`bench app exited at start:\n${stderr.join('\n')}`);
+    if (Date.now() - t0 > 30_000) throw new Error(`bench app not listening after 30 s:\n${stderr.join('\n')}`);
+    await sleep(20);
+  }
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    proc,
+    base,
+    stderr,
+    /** [seconds since start, MB] from bench/lib/heap-probe.cjs, when preloaded. */
+    heap,
+    async stop() {
+      const exited = new Promise((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve() : proc.once('exit', resolve)));
+      proc.kill('SIGTERM');
+      const ok = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+      if (!ok) {
+        proc.kill('SIGKILL');
+        await exited;
+      }
+      return { code: proc.exitCode, signal: proc.signalCode, killed: !ok };
+    },
+  };
+}
