@@ -2,7 +2,11 @@
 // with 1–3 items (the rest of each journey happens through the queue: business checks, MES
 // production, status updates, CRM notifications), order look-ups, CRM profile updates, and a
 // few bad requests. Steady rate, then optional bursts; stops by itself and prints a summary.
-//   node samples/traffic.mjs --rate 5 --duration 20 --burst 30 [--corrupt]
+//   node samples/traffic.mjs --rate 5 --duration 20 --burst 30 [--corrupt] [--fault NAME]…
+// --fault (repeatable), switched on at the start and off at the end (ADMIN_ROUTES=1 services):
+//   errors    order creation answers 500 (a 5xx burst in the Shop API)
+//   critical  the Shop API logs one CRITICAL record
+//   slow-mes  the MES takes 3 s more per order (processing delays)
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -16,6 +20,8 @@ const { values } = parseArgs({
     'crm-url': { type: 'string', default: process.env.CRM_API_URL ?? 'http://127.0.0.1:3001' },
     'files-url': { type: 'string', default: process.env.FILE_STORE_URL ?? 'http://127.0.0.1:3003' },
     wait: { type: 'string', default: '3' },
+    fault: { type: 'string', multiple: true, default: [] },
+    'mes-url': { type: 'string', default: process.env.MES_API_URL ?? 'http://127.0.0.1:3002' },
   },
 });
 const rate = Number(values.rate);
@@ -62,6 +68,18 @@ async function journey() {
 const inflight = new Set();
 const run = (p) => { inflight.add(p); p.finally(() => inflight.delete(p)); };
 
+const FAULTS = {
+  errors: [() => fault(`${values['shop-url']}/admin/faults`, { errors: true }), () => fault(`${values['shop-url']}/admin/faults`, { errors: false })],
+  critical: [() => fault(`${values['shop-url']}/admin/critical`, {}), () => undefined],
+  'slow-mes': [() => fault(`${values['mes-url']}/admin/faults`, { slowMs: 3000 }), () => fault(`${values['mes-url']}/admin/faults`, { slowMs: 0 })],
+};
+async function fault(url, body) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`traffic: ${url} answered ${res.status} (is ADMIN_ROUTES=1 set on the service?)`);
+}
+for (const f of values.fault) if (!FAULTS[f]) { console.error(`traffic: unknown --fault ${f} (${Object.keys(FAULTS).join(', ')})`); process.exit(2); }
+for (const f of values.fault) await FAULTS[f][0]();
+
 if (values.corrupt) await call('POST', `${values['files-url']}/admin/corrupt/model-0007.stl`);
 // With bad requests asked for, at least one of each kind, whatever the dice say.
 if (badRatio > 0) await Promise.all([malformed(), unknownCustomer()]);
@@ -77,6 +95,7 @@ const burst = Number(values.burst);
 for (let i = 0; i < burst; i++) run(journey());
 await Promise.all(inflight);
 if (values.corrupt) await call('POST', `${values['files-url']}/admin/repair/model-0007.stl`);
+for (const f of values.fault) await FAULTS[f][1]();
 // Let the asynchronous part of the journeys (queue, MES, CRM) finish.
 await new Promise((r) => setTimeout(r, Number(values.wait) * 1000));
 

@@ -2,7 +2,10 @@
 // collector (otelcol-shop with otel-collector.yaml), which feeds a real Prometheus, rsyslog as the
 // SIEM's syslog input, and the journey viewer as the trace/log store. Traffic runs, then the demo
 // shows, for the richest order journeys, the trace across services with its correlated log lines
-// and IDs, what Prometheus now holds, and what the SIEM received; then tells where to look.
+// and IDs, what Prometheus now holds, and what the SIEM received; then injects an incident (a 5xx
+// burst in the Shop API), shows the alert it raised and what each channel received (local SMTP
+// inbox, Telegram, chat and SMS-gateway receivers, the SIEM), and tells where to look. The alert
+// rules run in the fast profile (render-rules.mjs --time-scale 20) so that they fire within the demo.
 //   node scripts/demo.mjs [--duration 15] [--rate 5] [--burst 20] [--keep | --no-keep]
 // --keep (the default on a terminal) leaves everything running until Ctrl-C.
 import { spawn } from 'node:child_process';
@@ -11,6 +14,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORTS, startStack } from './pipeline/stack.mjs';
+import { renderRules } from './alerting/render-rules.mjs';
+import { startLocalReceivers } from './alerting/local-receivers.mjs';
+import { startAlerting } from './alerting/alerting-stack.mjs';
+import { maskPhone } from '../dist/alerting/mask.js';
+
+const TIME_SCALE = 20;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -61,9 +70,16 @@ console.log('demo: starting the pipeline: otelcol-shop (otel-collector.yaml), Pr
 const viewer = run(['scripts/demo/journey-viewer.mjs', '--port', String(ports.store), '--journeys', values.journeys]);
 await waitFor(viewer, /journey viewer/);
 let stack;
+let receivers;
+let alerting;
 try {
-  stack = await startStack({ dir: work, ports, collector: { extraEnv: { SHOP_OTEL_STORE_ENCODING: 'json' } } });
+  receivers = await startLocalReceivers(path.join(work, 'receivers'));
+  alerting = await startAlerting({ dir: path.join(work, 'alerting'), receivers, otlpLogsUrl: `http://127.0.0.1:${ports.otlpHttp}/v1/logs`, timeScale: TIME_SCALE, port: 9093 });
+  const ruleFiles = renderRules(path.join(work, 'rules'), { scale: TIME_SCALE });
+  stack = await startStack({ dir: work, ports, collector: { extraEnv: { SHOP_OTEL_STORE_ENCODING: 'json' } }, prometheus: { ruleFiles, alertmanagers: alerting.targets } });
 } catch (err) {
+  await alerting?.stop();
+  await receivers?.stop();
   console.error(`demo: the pipeline did not start (is another demo or Prometheus running on these ports?): ${err.message}`);
   viewer.kill('SIGKILL');
   process.exit(1);
@@ -81,6 +97,8 @@ async function shutdown() {
   shop.kill('SIGTERM');
   await shop.exited;
   await stack.stop();
+  await alerting.stop();
+  await receivers.stop();
   viewer.kill('SIGKILL'); // its summary was printed above already
   await viewer.exited;
 }
@@ -108,13 +126,45 @@ try {
   console.log(`\ndemo: the SIEM received ${siem.length} RFC 5424 lines (WARNING and above, and security events); the first few:`);
   for (const l of siem.slice(0, 5)) console.log(`  ${l.length > 400 ? `${l.slice(0, 400)}…` : l}`);
 
+  // ---- An incident: a 5xx burst in the Shop API, and what it raised where.
+  console.log('\ndemo: incident: order creation fails with 500 for 25 s (node samples/traffic.mjs --fault errors)…');
+  const t0 = Date.now();
+  const incident = run(['samples/traffic.mjs', '--rate', '4', '--duration', '25', '--bad-ratio', '0', '--fault', 'errors', '--wait', '1'], {}, { echo: false });
+  const about = (text) => /ShopHttpErrorRatioHigh/.test(text);
+  const got = () => ({
+    email: receivers.smtp.inbox.filter((m) => about(m.subject)),
+    telegram: receivers.telegram.messages.filter((m) => about(m.body.text)),
+    chat: receivers.chat.messages.filter((m) => about(JSON.stringify(m.body))),
+    sms: receivers.sms.messages.filter((m) => about(m.body.text)),
+  });
+  for (let deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(1000)) {
+    const g = got();
+    if (g.email.length && g.telegram.length && g.chat.length && g.sms.length) break;
+  }
+  await incident.exited;
+  const firing = (await stack.prometheus.alerts()).filter((a) => a.state === 'firing');
+  console.log(`demo: alerts firing ${Math.round((Date.now() - t0) / 1000)} s after the incident began:`);
+  for (const a of firing) console.log(`  ${a.labels.severity.padEnd(8)} ${a.labels.alertname} ${a.labels.service}/${a.labels.component}: ${a.annotations.summary}`);
+  const g = got();
+  const first = (text) => String(text).split('\n').slice(0, 6).map((l) => `      ${l.replace(/<[^>]+>/g, '')}`).join('\n');
+  console.log('demo: what each channel received about ShopHttpErrorRatioHigh (critical → SMS + messenger + e-mail):');
+  for (const m of g.email.slice(0, 1)) console.log(`  e-mail (SMTP, STARTTLS + AUTH) to ${m.to.join(', ')}: "${m.subject}"\n${first(m.text)}`);
+  for (const m of g.telegram.slice(0, 1)) console.log(`  Telegram ${m.path.replace(/bot[^/]+/, 'bot<token>')} chat ${m.body.chat_id}:\n${first(m.body.text)}`);
+  for (const m of g.chat.slice(0, 1)) console.log(`  chat webhook ${m.body.channel}: "${m.body.attachments?.[0]?.title}"`);
+  for (const m of g.sms.slice(0, 2)) console.log(`  SMS to ${maskPhone(m.body.to)} through the bridge:\n${first(m.body.text)}`);
+  const siemAlerts = stack.siem.lines().filter((l) => / alert\.(firing|resolved) /.test(l));
+  const siemLine = siemAlerts.find((l) => l.includes('alert="ShopHttpErrorRatioHigh"')) ?? siemAlerts[0];
+  console.log(`  SIEM (through shop-otel-alert-siem and the collector): ${siemAlerts.length} alert line(s), e.g.\n      ${(siemLine ?? '(none yet)').slice(0, 400)}`);
+
   console.log(`
 demo: where to look
-  Prometheus UI        ${stack.prometheus.url}/graph   (try: sum by (service_name) (rate(traces_span_metrics_calls_total[1m])))
+  Prometheus UI        ${stack.prometheus.url}/alerts   (the rules, fast profile ÷${TIME_SCALE}); graph: sum by (service_name) (rate(traces_span_metrics_calls_total[1m]))
+  Alertmanager UI      ${alerting.url}   (alerts, silences; amtool silence add --alertmanager.url=${alerting.url} …)
   the collector's scrape endpoint  http://127.0.0.1:${ports.promExporter}/metrics
   the SIEM feed        ${stack.siem.file}
+  the channels         SMTP inbox ${receivers.smtp.dir} (.eml), Telegram ${receivers.telegram.logFile}, chat ${receivers.chat.logFile}, SMS gateway ${receivers.sms.logFile}
   each service's own (winston) output, trace_id/span_id in every line: ${path.relative(root, logs)}/<service>.log
-  how it is wired      docs/collector.md, docs/siem.md`);
+  how it is wired      docs/collector.md, docs/siem.md, docs/alerting.md`);
   if (keep) {
     console.log('\ndemo: everything keeps running (send more traffic: node samples/traffic.mjs); Ctrl-C stops it.');
     await new Promise((resolve) => {

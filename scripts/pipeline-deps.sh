@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, only when absent, what the collector pipeline needs on this machine: Debian's
 # Prometheus, Alertmanager and rsyslog (the SIEM's syslog input in tests and the demo), and our
-# collector build (scripts/collector-build.sh, cached). Idempotent; never starts the packages'
+# collector build (scripts/collector-build.sh, cached) and a current amtool
+# (scripts/alerting/amtool-install.sh, cached). Idempotent; never starts the packages'
 # own system services (we run our own instances on loopback). Prints the collector's path last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,4 +21,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ $created_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
 fi
+# A current amtool (Debian's is 0.25), built once from the Go module proxy: the config is checked with both.
+bash scripts/alerting/amtool-install.sh >/dev/null
 bash scripts/collector-build.sh

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,8 +31,14 @@ describe('collector/stack: the files the container stack mounts', () => {
     expect(r.stdout).toMatch(/SUCCESS/);
   });
 
-  it('alertmanager.yml passes `amtool check-config`', () => {
-    const r = run('amtool', ['check-config', 'alertmanager/alertmanager.yml']);
+  it('alertmanager.yml, rendered for Debian\'s Alertmanager, passes `amtool check-config` (more in test/alertmanager.test.ts)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-stack-am-'));
+    for (const f of ['tok', 'chat', 'pw']) writeFileSync(path.join(dir, f), f === 'chat' ? 'https://chat.example.com/hooks/x' : 'x');
+    const env = { ...process.env, SHOP_OTEL_AM_TEMPLATES_DIR: path.join(STACK, 'alertmanager', 'templates'), SHOP_OTEL_AM_TELEGRAM_BOT_TOKEN_FILE: path.join(dir, 'tok'), SHOP_OTEL_AM_CHAT_WEBHOOK_URL_FILE: path.join(dir, 'chat'), SHOP_OTEL_AM_SMTP_PASSWORD_FILE: path.join(dir, 'pw') };
+    const out = path.join(dir, 'alertmanager.yml');
+    const rendered = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'alerting', 'render-alertmanager.mjs'), '--out', out, '--for-version', '0.25'], { env, encoding: 'utf8' });
+    expect(rendered.status, rendered.stderr).toBe(0);
+    const r = run('amtool', ['check-config', out]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 });

@@ -18,6 +18,8 @@ const config = {
 
 function createLogger(service) {
   return winston.createLogger({
+    // npm's levels plus `crit` above `error`: the policy's CRITICAL (shop-otel maps it to severity 21).
+    levels: { crit: 0, error: 1, warn: 2, info: 3, http: 4, verbose: 5, debug: 6, silly: 7 },
     level: env('LOG_LEVEL', 'info'),
     defaultMeta: { service },
     format: winston.format.combine(winston.format.timestamp(), winston.format.json()),

@@ -36,7 +36,12 @@ async function main() {
     return bytes.length;
   }
 
+  // Slow processing on demand (ADMIN_ROUTES=1): POST /admin/faults {"slowMs": 3000} adds that much
+  // to every order (traffic.mjs --fault slow-mes); {"slowMs": 0} ends it.
+  const faults = { slowMs: 0 };
+
   async function produce(order) {
+    if (faults.slowMs > 0) await sleep(faults.slowMs);
     await pool.query('INSERT INTO jobs (order_id, customer_id, status, items) VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO NOTHING', [order.orderId, order.customerId, 'queued', order.items.length]);
     for (const item of order.items) if (item.modelFileId) await fetchModel(item.modelFileId);
     await report(order.orderId, 'printing');
@@ -68,6 +73,12 @@ async function main() {
   });
 
   const app = express();
+  if (process.env.ADMIN_ROUTES === '1') {
+    app.post('/admin/faults', express.json(), (req, res) => {
+      if (Number.isInteger(req.body?.slowMs) && req.body.slowMs >= 0) faults.slowMs = req.body.slowMs;
+      res.json(faults);
+    });
+  }
   app.get('/jobs/:orderId', async (req, res) => {
     const { rows } = await pool.query('SELECT order_id, status, items, created_at, updated_at FROM jobs WHERE order_id = $1', [req.params.orderId]);
     if (rows.length === 0) return res.status(404).json({ error: 'no such job' });

@@ -12,7 +12,23 @@ app.use(express.json({ limit: '64kb' }));
 
 const newOrderId = () => `ord_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
 
+// Faults on demand (ADMIN_ROUTES=1, for the alerting tests and the demo: traffic.mjs --fault):
+// POST /admin/faults {"errors": true} makes order creation fail with 500 until set back to false;
+// POST /admin/critical logs one CRITICAL record (the payment provider "unreachable").
+const faults = { errors: false };
+if (process.env.ADMIN_ROUTES === '1') {
+  app.post('/admin/faults', (req, res) => {
+    if (typeof req.body?.errors === 'boolean') faults.errors = req.body.errors;
+    res.json(faults);
+  });
+  app.post('/admin/critical', (req, res) => {
+    logger.log('crit', 'payment provider unreachable: orders cannot be charged', { provider: 'sample-pay' });
+    res.status(202).json({ logged: 'crit' });
+  });
+}
+
 app.post('/orders', async (req, res) => {
+  if (faults.errors) throw new Error('injected fault: order service unavailable');
   const { customerId, items } = req.body ?? {};
   if (typeof customerId !== 'string' || !Array.isArray(items) || items.length === 0 || items.length > 20) {
     logger.warn('order rejected: malformed request', { customerId: typeof customerId === 'string' ? customerId : undefined });

@@ -120,13 +120,25 @@ export function startSiem(dir, port, { tls } = {}) {
   return siem;
 }
 
-/** Prometheus (Debian's package) scraping the collector's exporter (and its own metrics) every second. */
-export function startPrometheus(dir, ports) {
-  const work = path.join(dir, 'prometheus');
+/**
+ * Prometheus (Debian's package) scraping the collector's exporter (and its own metrics) every second.
+ * With `ruleFiles` (globs) it evaluates those rules every `evaluationInterval`; with
+ * `alertmanagers` (host:port) it sends its alerts there. `externalLabels` (e.g. a replica name)
+ * are dropped from the alerts it sends, so that replicas' alerts are the same alert to Alertmanager.
+ */
+export function startPrometheus(dir, ports, { ruleFiles = [], alertmanagers = [], evaluationInterval = '1s', externalLabels = {}, name = 'prometheus' } = {}) {
+  const work = path.join(dir, name);
   mkdirSync(work, { recursive: true });
   const conf = path.join(work, 'prometheus.yml');
+  const ext = Object.entries(externalLabels);
   writeFileSync(conf, [
-    'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+    `global: { scrape_interval: 1s, evaluation_interval: ${evaluationInterval}${ext.length ? `, external_labels: { ${ext.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')} }` : ''} }`,
+    ...(ruleFiles.length ? ['rule_files:', ...ruleFiles.map((f) => `  - ${JSON.stringify(f)}`)] : []),
+    ...(alertmanagers.length ? [
+      'alerting:',
+      ...(ext.length ? [`  alert_relabel_configs: [ { action: labeldrop, regex: "${ext.map(([k]) => k).join('|')}" } ]`] : []),
+      `  alertmanagers: [ { static_configs: [ { targets: [ ${alertmanagers.map((a) => JSON.stringify(a)).join(', ')} ] } ] } ]`,
+    ] : []),
     'scrape_configs:',
     '  - job_name: otelcol-shop',
     '    honor_labels: true   # keep the job (service) and instance labels the collector sets',
@@ -136,14 +148,16 @@ export function startPrometheus(dir, ports) {
     '',
   ].join('\n'));
   const url = `http://127.0.0.1:${ports.prometheus}`;
-  const child = spawnLogged('prometheus', '/usr/bin/prometheus', [
+  const child = spawnLogged(name, '/usr/bin/prometheus', [
     `--config.file=${conf}`, `--storage.tsdb.path=${path.join(work, 'data')}`, `--web.listen-address=127.0.0.1:${ports.prometheus}`,
     '--storage.tsdb.retention.time=1d', '--log.level=warn',
-  ], {}, path.join(dir, 'prometheus.out'));
+    // Alerts to Alertmanager at every evaluation, not once a minute: fast tests, fast resolution.
+    ...(alertmanagers.length ? ['--rules.alert.resend-delay=1s'] : []),
+  ], {}, path.join(dir, `${name}.out`));
   return {
     child,
     url,
-    ready: waitHttp(`${url}/-/ready`, 'prometheus', child),
+    ready: waitHttp(`${url}/-/ready`, name, child),
     /** An instant query through Prometheus' HTTP API: the result vector. */
     async query(q) {
       const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`);
@@ -151,8 +165,56 @@ export function startPrometheus(dir, ports) {
       if (json.status !== 'success') throw new Error(`prometheus query ${q}: ${JSON.stringify(json)}`);
       return json.data.result;
     },
+    /** The alerts its rules hold now (pending and firing). */
+    async alerts() {
+      const json = await (await fetch(`${url}/api/v1/alerts`)).json();
+      return json.data.alerts;
+    },
     stop: () => stopChild(child),
   };
+}
+
+/**
+ * Debian's Alertmanager (0.25) with a rendered config (scripts/alerting/render-alertmanager.mjs).
+ * `clusterPort` and `peers` (host:port) make it one node of a gossip cluster on loopback; without
+ * them clustering is off.
+ */
+export function startAlertmanager(dir, { port, configFile, clusterPort, peers = [], name = 'alertmanager', peerTimeout = '2s' }) {
+  const work = path.join(dir, name);
+  mkdirSync(work, { recursive: true });
+  const url = `http://127.0.0.1:${port}`;
+  const cluster = clusterPort
+    ? [`--cluster.listen-address=127.0.0.1:${clusterPort}`, `--cluster.advertise-address=127.0.0.1:${clusterPort}`, ...peers.map((p) => `--cluster.peer=${p}`), `--cluster.peer-timeout=${peerTimeout}`, '--cluster.gossip-interval=100ms', '--cluster.pushpull-interval=2s']
+    : ['--cluster.listen-address='];
+  const child = spawnLogged(name, '/usr/bin/prometheus-alertmanager', [
+    `--config.file=${configFile}`, `--storage.path=${path.join(work, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
+    `--web.external-url=${url}`, '--log.level=info', ...cluster,
+  ], {}, path.join(dir, `${name}.out`));
+  return {
+    child,
+    url,
+    ready: waitHttp(`${url}/-/ready`, name, child),
+    /** The alerts it holds (API v2), with their state (active, suppressed: inhibited or silenced). */
+    async alerts() {
+      return (await fetch(`${url}/api/v2/alerts`)).json();
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+/** One of our Node commands (dist/cli/NAME.js, built by `npm run build`), with its environment. */
+export function startCommand(dir, name, env, readyPattern) {
+  const child = spawnLogged(name, process.execPath, [path.join(ROOT, 'dist', 'cli', `${name}.js`)], env, path.join(dir, `${name}.out`));
+  const ready = (async () => {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${child.lines.join('\n')}`);
+      if (child.lines.some((l) => readyPattern.test(l))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${name} did not start within 15 s:\n${child.lines.join('\n')}`);
+  })();
+  return { child, ready, stop: () => stopChild(child) };
 }
 
 /** otelcol-shop with otel-collector.yaml (and overlays), configured through its environment. */
@@ -167,12 +229,12 @@ export function startCollector(dir, ports, { binary = collectorBinary(), extraEn
   };
 }
 
-/** The whole pipeline: SIEM input, collector, Prometheus. */
-export async function startStack({ dir, ports = DEFAULT_PORTS, collector = {} } = {}) {
+/** The whole pipeline: SIEM input, collector, Prometheus (`prometheus`: its options, e.g. rules and Alertmanagers). */
+export async function startStack({ dir, ports = DEFAULT_PORTS, collector = {}, prometheus = {} } = {}) {
   mkdirSync(dir, { recursive: true });
   const siem = startSiem(dir, ports.siem);
   const col = startCollector(dir, ports, collector);
-  const prom = startPrometheus(dir, ports);
+  const prom = startPrometheus(dir, ports, prometheus);
   try {
     await Promise.all([siem.ready, col.ready, prom.ready]);
   } catch (err) {

@@ -7,12 +7,13 @@ export interface ShopPorts { SHOP_API_PORT: string; CRM_API_PORT: string; MES_AP
 /**
  * The sample shop, through its own launcher, every service under `--import shop-otel/register`, exporting to `endpoint`.
  * `namespace` prefixes its exchanges and queues: two shops on one broker must not consume each other's messages.
+ * `extraEnv`: more settings for every service (e.g. SHOP_DB_URL / MES_DB_URL of a test's own PostgreSQL).
  */
-export async function startSampleShop(endpoint: string, ports: ShopPorts, fileStoreDir: string, namespace: string): Promise<Fixture> {
+export async function startSampleShop(endpoint: string, ports: ShopPorts, fileStoreDir: string, namespace: string, extraEnv: Record<string, string> = {}): Promise<Fixture> {
   const shop = runFixture(path.join(REPO, 'samples', 'shop.mjs'), {
     register: 'none',
     args: ['--quiet'],
-    env: { ...otelEnv(endpoint, ''), OTEL_SERVICE_NAME: undefined, SAMPLE_NODE_OPTIONS: '--import shop-otel/register', ...ports, FILE_STORE_DIR: fileStoreDir, AMQP_NAMESPACE: namespace },
+    env: { ...otelEnv(endpoint, ''), OTEL_SERVICE_NAME: undefined, SAMPLE_NODE_OPTIONS: '--import shop-otel/register', ...ports, FILE_STORE_DIR: fileStoreDir, AMQP_NAMESPACE: namespace, ...extraEnv },
   });
   await shop.waitForLine(/shop: ready/, 60_000);
   return shop;
