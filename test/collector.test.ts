@@ -14,6 +14,7 @@ import { runSampleTraffic, startSampleShop } from './support/sample-shop';
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment
 // @ts-ignore -- a plain .mjs module of the scripts, typed loosely here
 import * as stackModule from '../scripts/pipeline/stack.mjs';
+import * as portsModule from '../scripts/pipeline/ports.mjs';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const stack = stackModule as any;
@@ -29,16 +30,7 @@ const OVERLAYS = path.join(REPO, 'collector', 'overlays');
 // E-mail addresses, card numbers as people write them, international phone numbers.
 const PII = [/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/, /\b(?:\d{4}[ -]){3}\d{4}\b/, /\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}/];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+const freePort = (portsModule as { freePort(): Promise<number> }).freePort;
 
 async function freePorts() {
   const names = ['otlpHttp', 'otlpGrpc', 'promExporter', 'health', 'selfMetrics', 'prometheus', 'siem'] as const;

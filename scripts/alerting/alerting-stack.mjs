@@ -5,7 +5,6 @@
 //   const al = await startAlerting({ dir, receivers, otlpLogsUrl }); … al.url … await al.stop();
 // Needs `npm run build` (the commands) and scripts/pipeline-deps.sh (Alertmanager).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { renderAlertmanagerFile, TEMPLATES_DIR } from './render-alertmanager.mjs';
 import { startAlertmanager, startCommand } from '../pipeline/stack.mjs';
@@ -15,16 +14,9 @@ export const TELEGRAM_CHAT_ID = '-1001234567890';
 export const SMS_RECIPIENTS = ['+4915112345678', '+4917698765432'];
 export const SMS_GATEWAY_TOKEN = 'sms-gateway-test-token';
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../pipeline/ports.mjs';
+
+export { freePort };
 
 /**
  * A night window for the `night` mute that does (`includeNow`) or does not contain this moment,
@@ -71,7 +63,17 @@ export function alertmanagerEnv(dir, receivers, { smsBridgeUrl, siemUrl, muteNow
  * `timeScale` divides the notification timings (group_wait, group_interval, repeat_interval);
  * `port`: the first node's web port (default: a free one).
  */
-export async function startAlerting({ dir, receivers, otlpLogsUrl, nodes = 1, timeScale = 1, muteNow = false, extraEnv = {}, port }) {
+export async function startAlerting(options) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAlertingOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String(err?.message))) throw err;
+    }
+  }
+}
+
+async function startAlertingOnce({ dir, receivers, otlpLogsUrl, nodes = 1, timeScale = 1, muteNow = false, extraEnv = {}, port }) {
   mkdirSync(dir, { recursive: true });
   const [smsPort, siemPort] = [await freePort(), await freePort()];
   const secrets = path.join(dir, 'secrets');

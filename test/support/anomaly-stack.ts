@@ -5,21 +5,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import * as portsModule from '../../scripts/pipeline/ports.mjs';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = (portsModule as { freePort(): Promise<number> }).freePort;
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms: number, everyMs = 500): Promise<T> {
   const deadline = Date.now() + ms;
