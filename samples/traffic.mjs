@@ -80,7 +80,12 @@ async function fault(url, body) {
 for (const f of values.fault) if (!FAULTS[f]) { console.error(`traffic: unknown --fault ${f} (${Object.keys(FAULTS).join(', ')})`); process.exit(2); }
 for (const f of values.fault) await FAULTS[f][0]();
 
-if (values.corrupt) await call('POST', `${values['files-url']}/admin/corrupt/model-0007.stl`);
+if (values.corrupt) {
+  await call('POST', `${values['files-url']}/admin/corrupt/model-0007.stl`);
+  // At least one order uses the corrupted model, whatever the dice say.
+  const res = await call('POST', `${values['shop-url']}/orders`, { customerId: customer(), items: [{ sku: pick(SKUS), quantity: 1, modelFileId: 'model-0007.stl' }] });
+  if (res.status === 201) stats.orders.push(res.body.orderId);
+}
 // With bad requests asked for, at least one of each kind, whatever the dice say.
 if (badRatio > 0) await Promise.all([malformed(), unknownCustomer()]);
 const end = Date.now() + duration * 1000;
@@ -94,10 +99,11 @@ while (Date.now() < end) {
 const burst = Number(values.burst);
 for (let i = 0; i < burst; i++) run(journey());
 await Promise.all(inflight);
-if (values.corrupt) await call('POST', `${values['files-url']}/admin/repair/model-0007.stl`);
 for (const f of values.fault) await FAULTS[f][1]();
-// Let the asynchronous part of the journeys (queue, MES, CRM) finish.
+// Let the asynchronous part of the journeys (queue, MES, CRM) finish; the corrupted model stays
+// corrupted until then, so an order the MES reaches late still meets it.
 await new Promise((r) => setTimeout(r, Number(values.wait) * 1000));
+if (values.corrupt) await call('POST', `${values['files-url']}/admin/repair/model-0007.stl`);
 
 const sorted = stats.latencies.sort((a, b) => a - b);
 const q = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1) : '-');

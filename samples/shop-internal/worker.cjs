@@ -16,7 +16,10 @@ async function main() {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      for (const item of order.items) {
+      // Rows locked in one order (by SKU) by every check: two orders reserving the same products
+      // in opposite orders would otherwise deadlock under a burst, and one of them fail its check.
+      const items = [...order.items].sort((a, b) => String(a.sku).localeCompare(String(b.sku)));
+      for (const item of items) {
         events.operationStep({ type: 'order-check', step: `reserve ${item.sku}`, orderId: order.orderId });
         const r = await client.query('UPDATE products SET stock = stock - $2 WHERE sku = $1 AND stock >= $2', [String(item.sku), Math.max(1, Number(item.quantity) || 1)]);
         if (r.rowCount === 0) {
