@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fixedRate, request } from '../lib/load.mjs';
+import { fixedRate, request, sequential } from '../lib/load.mjs';
 import { ROOT } from '../variants.mjs';
 
 const argv = process.argv.slice(2);
@@ -22,9 +22,11 @@ const port = await new Promise((r) => recv.stdout.once('data', (d) => r(Number(/
 const env = { PATH: process.env.PATH, PORT: '38081', DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'profile' };
 const app = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...preload, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: 'ignore' });
 while ((await request('http://127.0.0.1:38081', 'GET', '/health')).status !== 200) await sleep(10);
-await fixedRate('http://127.0.0.1:38081', rate, Math.round(rate * 2)); // warm-up
+// BENCH_PROFILE_LOGS=1: the winston path instead (POST /log-burst?n=250, paced as bench/run.mjs does).
+const drive = process.env.BENCH_PROFILE_LOGS ? (n) => sequential('http://127.0.0.1:38081', 'POST', '/log-burst?n=250', Math.max(1, Math.round(n / 250)), 15) : (n) => fixedRate('http://127.0.0.1:38081', rate, n);
+await drive(Math.round(rate * 2)); // warm-up
 const startedAt = performance.now();
-await fixedRate('http://127.0.0.1:38081', rate, count);
+await drive(count);
 await sleep(1000);
 app.kill('SIGTERM'); // the app closes its connections and exits: the profile is written
 await new Promise((r) => app.once('exit', r));
@@ -45,12 +47,15 @@ const endT = p.endTime;
 const by = new Map();
 let total = 0;
 let tel = 0;
+let gc = 0;
+const fns = new Map();
 p.samples.forEach((s, i) => {
   t += p.timeDeltas[i];
   if (t < endT - skipUs - 1_000_000) return;
   const n = nodes.get(s);
   if (n.callFrame.functionName === '(idle)') return;
   total++;
+  if (n.callFrame.functionName === '(garbage collector)') gc++;
   for (let x = s; x !== undefined; x = parent.get(x)) {
     const u = nodes.get(x).callFrame.url;
     if (!u || u.startsWith('node:')) continue;
@@ -58,9 +63,18 @@ p.samples.forEach((s, i) => {
       tel++;
       const k = pkg(u);
       by.set(k, (by.get(k) ?? 0) + 1);
+      const f = `${k.replace(/^@opentelemetry\//, '')} ${nodes.get(x).callFrame.functionName || '(anonymous)'}:${nodes.get(x).callFrame.lineNumber + 1}`;
+      fns.set(f, (fns.get(f) ?? 0) + 1);
     }
     break;
   }
 });
 console.log(`${preload.join(' ')}: ${total} busy samples in the measured phase; telemetry code innermost in ${((tel / total) * 100).toFixed(1)} %`);
+console.log(`garbage collector: ${((gc / total) * 100).toFixed(1)} %`);
 for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${((v / total) * 100).toFixed(1).padStart(5)} %  ${k}`);
+// BENCH_PROFILE_FUNCS=N: the N telemetry functions most often innermost (node: callees included).
+const topFns = Number(process.env.BENCH_PROFILE_FUNCS ?? 0);
+if (topFns > 0) {
+  console.log('functions:');
+  for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, topFns)) console.log(`${((v / total) * 100).toFixed(1).padStart(5)} %  ${k}`);
+}

@@ -1,0 +1,72 @@
+// The main bench's winston figure, alone and in parts: CPU per winston call inside a request span
+// of the bench app (POST /log-burst?n=N), (CPU of L requests with N calls − CPU of L requests with
+// none) / (L·N), as bench/run.mjs measures it, for bare and shop-otel with one part off at a
+// time; alternating rounds, medians. Needs the services; starts its own receiver.
+//   node bench/micro/log-burst.mjs [rounds]      BENCH_BEFORE_DIST=<dist> adds an older build
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuFineMs } from '../lib/proc.mjs';
+import { request, sequential } from '../lib/load.mjs';
+import { prepareTable, startCountingReceiver, DATABASE_URL, AMQP_URL } from '../lib/harness.mjs';
+import { ROOT } from '../variants.mjs';
+
+const ROUNDS = Number(process.argv[2] ?? 3);
+const L = 40;
+const N = 250;
+const receiver = await startCountingReceiver();
+const table = `logburst_${process.pid}`;
+const db = await prepareTable(table);
+const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' };
+const reg = ['--import', 'shop-otel/register'];
+const configs = {
+  bare: { args: [], env: {} },
+  'shop-otel': { args: reg, env: otel },
+  'shop-otel, redaction off': { args: reg, env: { ...otel, SHOP_OTEL_REDACT: 'false' } },
+  'shop-otel, no log export (correlation only)': { args: reg, env: { ...otel, OTEL_LOGS_EXPORTER: 'none' } },
+  'shop-otel, winston not instrumented': { args: reg, env: { ...otel, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'winston' } },
+  ...(process.env.BENCH_BEFORE_DIST ? { 'older build': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], env: otel } } : {}),
+};
+const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
+let port = 38200;
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    const names = Object.keys(configs);
+    for (const name of names.map((_, i) => names[(i + round) % names.length])) {
+      const c = configs[name];
+      const env = { PATH: process.env.PATH, PORT: String(++port), DATABASE_URL, AMQP_URL, TABLE: table, EXCHANGE: `logburst.${process.pid}`, QUEUE: `logburst.${process.pid}`, OTEL_SERVICE_NAME: 'log-burst', ...c.env };
+      const app = spawn(process.execPath, [...c.args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'ignore'] });
+      const base = `http://127.0.0.1:${port}`;
+      while ((await request(base, 'GET', '/health').catch(() => ({ status: 0 }))).status !== 200) await sleep(20);
+      await sequential(base, 'POST', `/log-burst?n=${N}`, 10, 15); // warm-up (JIT)
+      await sleep(1500);
+      const a0 = cpuFineMs(app.pid);
+      await sequential(base, 'POST', '/log-burst?n=0', L, 15);
+      await sleep(1500);
+      const a1 = cpuFineMs(app.pid);
+      const before = (await receiver.counts()).logs;
+      const b0 = cpuFineMs(app.pid);
+      await sequential(base, 'POST', `/log-burst?n=${N}`, L, 15);
+      await sleep(1500);
+      const b1 = cpuFineMs(app.pid);
+      const us = ((b1 - b0 - (a1 - a0)) * 1000) / (L * N);
+      const exported = ((await receiver.counts()).logs - before) / (L * N);
+      res[name].push({ us, exported });
+      app.kill('SIGTERM');
+      await new Promise((r) => app.once('exit', r));
+      process.stderr.write(`log-burst: round ${round + 1} ${name}: ${us.toFixed(2)} µs/call, ${(exported * 100).toFixed(0)} % exported\n`);
+    }
+  }
+} finally {
+  await receiver.stop?.();
+  await db.drop().catch(() => undefined);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const bare = median(res.bare.map((r) => r.us));
+console.log(`node ${process.version}, ${ROUNDS} alternating rounds, ${L} requests × ${N} winston calls; medians`);
+for (const [name, rs] of Object.entries(res)) {
+  const us = median(rs.map((r) => r.us));
+  console.log(`${name.padEnd(46)} ${us.toFixed(2)} µs/call${name === 'bare' ? ' (baseline)' : ` (+${(us - bare).toFixed(2)})`}, ${(median(rs.map((r) => r.exported)) * 100).toFixed(0)} % exported; runs ${rs.map((r) => r.us.toFixed(1)).join(' ')}`);
+}
+process.exit(0);
