@@ -76,7 +76,12 @@ export interface ShopOtelConfig {
   sdkLogLevel: DiagLogLevel;
   instrumentations: InstrumentationName[];
   traces: SignalConfig & { sampler: SamplerConfig; batch: BatchConfig; limits: SpanLimitsConfig };
-  metrics: SignalConfig & { intervalMs: number };
+  /**
+   * `durations`: the instrumentations' own request/operation duration histograms
+   * (SHOP_OTEL_SDK_DURATION_METRICS, default false: the collector's span metrics give the same
+   * RED figures from the spans, and the rules and dashboards use those).
+   */
+  metrics: SignalConfig & { intervalMs: number; durations: boolean };
   logs: SignalConfig & { batch: BatchConfig; limits: LimitsConfig };
   /** Upper bound for flushing at shutdown (SHOP_OTEL_SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
@@ -434,7 +439,7 @@ export function resolveConfig(options: ShopOtelOptions = {}, env: Env = process.
     sdkLogLevel: levels.sdk,
     instrumentations: instrumentations(env),
     traces: { ...signalConfig(env, 'traces'), sampler: sampler(env), batch: batch(env, 'OTEL_BSP', 5000), limits: spanLimits(env) },
-    metrics: { ...signalConfig(env, 'metrics'), intervalMs: int(env, 'OTEL_METRIC_EXPORT_INTERVAL', 60_000, 100, 86_400_000) },
+    metrics: { ...signalConfig(env, 'metrics'), intervalMs: int(env, 'OTEL_METRIC_EXPORT_INTERVAL', 60_000, 100, 86_400_000), durations: bool(env, 'SHOP_OTEL_SDK_DURATION_METRICS', false) },
     logs: { ...signalConfig(env, 'logs'), batch: batch(env, 'OTEL_BLRP', 1000), limits: logLimits(env) },
     shutdownTimeoutMs: int(env, 'SHOP_OTEL_SHUTDOWN_TIMEOUT_MS', 3_000, 0, 60_000),
     businessIds: {

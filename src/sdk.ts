@@ -28,6 +28,7 @@ import { installSdkDiag, setShopDiagLevel, shopDiag } from './diag';
 import { createInstrumentations } from './instrumentations';
 import { LazyLogExporter, LazyMetricExporter, LazySpanExporter } from './pipeline/lazy-exporters';
 import { ExportGate } from './pipeline/export-gate';
+import { WithoutDurationHistograms } from './pipeline/duration-metrics';
 import { ExportDrops, quietExportFailures } from './pipeline/export-drops';
 import { ExitFlusher, type ExitPart } from './pipeline/exit-flush';
 import { LedgerLogProcessor, LedgerSpanProcessor, PendingLedger } from './pipeline/pending-ledger';
@@ -152,7 +153,7 @@ function build(config: ShopOtelConfig): ShopOtel {
   const disableInstrumentations = registerInstrumentations({
     instrumentations,
     tracerProvider,
-    meterProvider,
+    meterProvider: config.metrics.durations ? meterProvider : new WithoutDurationHistograms(meterProvider),
     loggerProvider: safeLoggerProvider,
   });
 

@@ -26,13 +26,22 @@ describe('register entry point', () => {
       expect(receiver.contentTypes).toContain(`/v1/logs ${type}`);
       expect(receiver.spans.some((s) => s.resource['service.name'] === service && s.kind === 2)).toBe(true);
       expect(receiver.logs.filter((l) => l.resource['service.name'] === service)).toHaveLength(3);
-      // Metrics are flushed at exit too: HTTP server duration and the runtime metrics.
+      // Metrics are flushed at exit too: the runtime metrics; the HTTP server duration is the
+      // collector's span metrics' job by default (SHOP_OTEL_SDK_DURATION_METRICS).
       const names = new Set(receiver.metrics.filter((m) => m.resource['service.name'] === service).map((m) => m.name));
-      expect(names).toContain('http.server.request.duration');
+      expect(names).not.toContain('http.server.request.duration');
       expect([...names].some((n) => n.startsWith('nodejs.eventloop'))).toBe(true);
       expect([...names].some((n) => n.startsWith('v8js.'))).toBe(true);
     });
   }
+
+  it('SHOP_OTEL_SDK_DURATION_METRICS=true keeps the instrumentations\' duration histograms', async () => {
+    const service = uniqueName('durations');
+    const { exit } = await run({ ...otelEnv(receiver.url, service), SHOP_OTEL_SDK_DURATION_METRICS: 'true' });
+    expect(exit.code).toBe(0);
+    const metrics = receiver.metrics.filter((m) => m.resource['service.name'] === service);
+    expect(metrics.map((m) => m.name)).toContain('http.server.request.duration');
+  });
 
   it('prints one start-up line: version, service, endpoints, instrumentations', async () => {
     const service = uniqueName('startup');

@@ -20,6 +20,8 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-prof-'));
 const recv = spawn(process.execPath, [path.join(ROOT, 'bench/lib/receiver.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise((r) => recv.stdout.once('data', (d) => r(Number(/receiver (\d+)/.exec(String(d))[1]))));
 const env = { PATH: process.env.PATH, PORT: '38081', DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'profile' };
+// OTEL_* and SHOP_OTEL_* of this process pass through (a variant: one instrumentation off, …).
+for (const [k, v] of Object.entries(process.env)) if (/^(OTEL_|SHOP_OTEL_)/.test(k) && !(k in env)) env[k] = v;
 const app = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...preload, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: 'ignore' });
 while ((await request('http://127.0.0.1:38081', 'GET', '/health')).status !== 200) await sleep(10);
 // BENCH_PROFILE_LOGS=1: the winston path instead (POST /log-burst?n=250, paced as bench/run.mjs does).
@@ -27,9 +29,11 @@ const drive = process.env.BENCH_PROFILE_LOGS ? (n) => sequential('http://127.0.0
 await drive(Math.round(rate * 2)); // warm-up
 const startedAt = performance.now();
 await drive(count);
+const drivenAt = performance.now();
 await sleep(1000);
 app.kill('SIGTERM'); // the app closes its connections and exits: the profile is written
 await new Promise((r) => app.once('exit', r));
+const exitedAt = performance.now();
 recv.kill();
 
 const p = JSON.parse(readFileSync(path.join(dir, readdirSync(dir)[0]), 'utf8'));
@@ -41,7 +45,9 @@ const OURS = pathToFileURL(path.join(ROOT, 'dist')).href + '/';
 const telemetry = (u) => u.startsWith(OURS) || /node_modules\/(@opentelemetry\/|import-in-the-middle|require-in-the-middle|shimmer)/.test(u);
 const pkg = (u) => (u.startsWith(OURS) ? `shop-otel ${u.slice(OURS.length)}` : u.match(/node_modules\/((@[^/]+\/)?[^/]+)/)?.[1] ?? u);
 // Only the samples of the measured phase (after start-up and warm-up).
-const skipUs = (performance.now() - startedAt) * 1000;
+// The measured phase in the profile's clock: it ended (exitedAt - drivenAt) before the profile did.
+const phaseUs = (drivenAt - startedAt) * 1000;
+const tailUs = (exitedAt - drivenAt) * 1000;
 let t = p.startTime;
 const endT = p.endTime;
 const by = new Map();
@@ -51,11 +57,17 @@ let gc = 0;
 const fns = new Map();
 p.samples.forEach((s, i) => {
   t += p.timeDeltas[i];
-  if (t < endT - skipUs - 1_000_000) return;
+  if (t < endT - tailUs - phaseUs || t > endT - tailUs) return;
   const n = nodes.get(s);
   if (n.callFrame.functionName === '(idle)') return;
   total++;
   if (n.callFrame.functionName === '(garbage collector)') gc++;
+  if (process.env.BENCH_PROFILE_SELF) {
+    // every innermost frame, node internals and natives included
+    const cf = n.callFrame;
+    const f = `${cf.url ? pkg(cf.url).replace(/^@opentelemetry\//, '') : '(native)'} ${cf.functionName || '(anonymous)'}:${cf.lineNumber + 1}`;
+    fns.set(f, (fns.get(f) ?? 0) + 1);
+  }
   for (let x = s; x !== undefined; x = parent.get(x)) {
     const u = nodes.get(x).callFrame.url;
     if (!u || u.startsWith('node:')) continue;
@@ -63,8 +75,10 @@ p.samples.forEach((s, i) => {
       tel++;
       const k = pkg(u);
       by.set(k, (by.get(k) ?? 0) + 1);
+      if (!process.env.BENCH_PROFILE_SELF) {
       const f = `${k.replace(/^@opentelemetry\//, '')} ${nodes.get(x).callFrame.functionName || '(anonymous)'}:${nodes.get(x).callFrame.lineNumber + 1}`;
       fns.set(f, (fns.get(f) ?? 0) + 1);
+      }
     }
     break;
   }

@@ -13,6 +13,8 @@ import { prepareTable, startCountingReceiver, DATABASE_URL, AMQP_URL } from '../
 import { ROOT } from '../variants.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
+// LOG_BURST_ONLY=name,name: only these rows (bare is always kept).
+const ONLY = process.env.LOG_BURST_ONLY?.split(',');
 const L = 40;
 const N = 250;
 const receiver = await startCountingReceiver();
@@ -26,8 +28,11 @@ const configs = {
   'shop-otel, redaction off': { args: reg, env: { ...otel, SHOP_OTEL_REDACT: 'false' } },
   'shop-otel, no log export (correlation only)': { args: reg, env: { ...otel, OTEL_LOGS_EXPORTER: 'none' } },
   'shop-otel, winston not instrumented': { args: reg, env: { ...otel, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'winston' } },
+  // LOG_BURST_EXTRA='{"label": {...env}}': extra shop-otel rows (e.g. one instrumentation off).
+  ...Object.fromEntries(Object.entries(JSON.parse(process.env.LOG_BURST_EXTRA ?? '{}')).map(([k, e]) => [k, { args: reg, env: { ...otel, ...e } }])),
   ...(process.env.BENCH_BEFORE_DIST ? { 'older build': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], env: otel } } : {}),
 };
+if (ONLY) for (const k of Object.keys(configs)) if (k !== 'bare' && !ONLY.includes(k)) delete configs[k];
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 let port = 38200;
 try {
@@ -38,7 +43,11 @@ try {
       const env = { PATH: process.env.PATH, PORT: String(++port), DATABASE_URL, AMQP_URL, TABLE: table, EXCHANGE: `logburst.${process.pid}`, QUEUE: `logburst.${process.pid}`, OTEL_SERVICE_NAME: 'log-burst', ...c.env };
       const app = spawn(process.execPath, [...c.args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'ignore'] });
       const base = `http://127.0.0.1:${port}`;
-      while ((await request(base, 'GET', '/health').catch(() => ({ status: 0 }))).status !== 200) await sleep(20);
+      const t0 = Date.now();
+      while ((await request(base, 'GET', '/health').catch(() => ({ status: 0 }))).status !== 200) {
+        if (app.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`${name}: the bench app did not start (exit code ${app.exitCode})`);
+        await sleep(20);
+      }
       await sequential(base, 'POST', `/log-burst?n=${N}`, 10, 15); // warm-up (JIT)
       await sleep(1500);
       const a0 = cpuFineMs(app.pid);

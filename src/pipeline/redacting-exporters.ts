@@ -92,7 +92,7 @@ export class RedactingLogExporter implements LogRecordExporter {
   /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
   redact(records: ReadableLogRecord[]): void {
     for (const record of records) {
-      this.redactor.redactAttributes(record.attributes as Record<string, unknown>);
+      this.redactor.redactAttributes(record.attributes as Record<string, unknown>, undefined, record.spanContext);
       const body = record.body;
       const redacted = this.redactor.redactLogBody(body);
       if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;

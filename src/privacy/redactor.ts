@@ -39,6 +39,8 @@ export const MAX_DEPTH = 8;
 export const MAX_NODES = 2000;
 
 export const DEFAULT_VALUE_LENGTH_LIMIT = 8192;
+/** The walk state of a primitive value: never read past the type switch. */
+const NO_BUDGET = { nodes: 0, seen: new WeakSet<object>() };
 /** A `+` between two word characters: a query string's space. */
 const QUERY_PLUS = /[A-Za-z0-9]\+[A-Za-z0-9]/;
 
@@ -58,10 +60,21 @@ interface SpanLike {
   links?: Array<{ attributes?: Record<string, unknown> }>;
 }
 
+/**
+ * Results of redactString for short strings, which repeat: a service exports the same statement
+ * texts, routes, user agents and log messages over and over. Bounded (entries and length), cleared
+ * when full. bench/micro/log-burst.mjs (Node 24, quiet 2-core VM, exported winston call in a
+ * request span): redaction cost +13 µs per record before this memo and the primitive fast path
+ * below; see bench/RESULTS.md, "Redaction on the hot path".
+ */
+const MEMO_MAX_ENTRIES = 4096;
+const MEMO_MAX_LENGTH = 256;
+
 export class Redactor {
   readonly maxValueLength: number;
   readonly maxBodyLength: number;
   private readonly secretKeys = new Map<string, boolean>();
+  private readonly memo = new Map<string, string>();
 
   constructor(
     private readonly enabled: boolean,
@@ -94,6 +107,17 @@ export class Redactor {
   redactString(s: string, limit = this.maxValueLength): string {
     if (s.length > limit) s = s.slice(0, limit);
     if (!this.enabled || s.length === 0) return s;
+    if (s.length > MEMO_MAX_LENGTH) return this.redactFresh(s);
+    let out = this.memo.get(s);
+    if (out === undefined) {
+      out = this.redactFresh(s);
+      if (this.memo.size >= MEMO_MAX_ENTRIES) this.memo.clear();
+      this.memo.set(s, out);
+    }
+    return out;
+  }
+
+  private redactFresh(s: string): string {
     const plain = this.redactPlain(s);
     // A query string hides `jane%40example.com` and `%2B7%20912…` (twice over when a URL is a
     // parameter of another), and writes spaces as `+` (`call+89123456789`): look at the decoded
@@ -133,6 +157,10 @@ export class Redactor {
   /** Any attribute value: strings masked, arrays and (log) maps walked, secret keys replaced. */
   redactValue(key: string, value: unknown, limit = this.maxValueLength): unknown {
     if (!this.enabled) return value;
+    // Nearly every value is a string or a number: no walk state for those (a WeakSet per value
+    // was most of redaction's cost per log record).
+    if (typeof value === 'string') return this.isSecretKey(key) ? REDACTED : this.redactString(value, limit);
+    if (typeof value !== 'object' || value === null) return this.walk(key, value, limit, 0, NO_BUDGET);
     return this.walk(key, value, limit, 0, { nodes: 0, seen: new WeakSet() });
   }
 
@@ -187,13 +215,19 @@ export class Redactor {
     }
   }
 
-  /** In place: attribute maps handed to the exporter belong to ended spans / emitted records. */
-  redactAttributes(attrs: Record<string, unknown> | undefined, limit = this.maxValueLength): void {
+  /**
+   * In place: attribute maps handed to the exporter belong to ended spans / emitted records.
+   * `ids`: the record's own trace context; `trace_id` / `span_id` equal to it (what the winston
+   * correlation put there) are hex IDs of ours and skip the patterns (a span ID of sixteen
+   * decimal digits could even pass the card check).
+   */
+  redactAttributes(attrs: Record<string, unknown> | undefined, limit = this.maxValueLength, ids?: { traceId: string; spanId: string }): void {
     if (!this.enabled || attrs === undefined || attrs === null) return;
     for (const key of Object.keys(attrs)) {
       try {
         const v = attrs[key];
         if (v === undefined || v === null) continue;
+        if (ids !== undefined && ((key === 'trace_id' && v === ids.traceId) || (key === 'span_id' && v === ids.spanId))) continue;
         if ((typeof v === 'number' || typeof v === 'boolean') && !this.isSecretKey(key)) continue;
         const r = this.redactValue(key, v, limit);
         if (r !== v) attrs[key] = r;

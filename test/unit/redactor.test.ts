@@ -60,4 +60,26 @@ describe('redaction of secrets and personal data', () => {
     expect(new Redactor(true, [/INTERNAL-\d+/g]).redactString('see INTERNAL-42')).toBe(`see ${REDACTED}`);
     expect(new Redactor(false).redactString('a@b.cd')).toBe('a@b.cd');
   });
+
+  it('the memo of short strings gives the same answer as a fresh redaction, and respects a smaller limit', () => {
+    const m = new Redactor(true);
+    const text = 'mail jane.doe@example.com please';
+    expect(m.redactString(text)).toBe(`mail ${REDACTED} please`);
+    expect(m.redactString(text)).toBe(`mail ${REDACTED} please`);
+    // cut first, then redacted: the cached answer of the whole string must not come back
+    expect(m.redactString(text, 12)).toBe('mail jane.do');
+    for (let i = 0; i < 5000; i++) m.redactString(`order ord_${i} for ${i}@example.com`); // past the memo bound
+    expect(m.redactString(text)).toBe(`mail ${REDACTED} please`);
+    expect(m.redactString('order ord_7 for 7@example.com')).toBe(`order ord_7 for ${REDACTED}`);
+  });
+
+  it('skips trace_id / span_id only when they are the record\'s own IDs', () => {
+    const ids = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '4111111111111111' };
+    const own = { trace_id: ids.traceId, span_id: ids.spanId, note: 'jane@example.com' };
+    r.redactAttributes(own, undefined, ids);
+    expect(own).toEqual({ trace_id: ids.traceId, span_id: ids.spanId, note: REDACTED });
+    const forged = { trace_id: 'jane@example.com', span_id: '4111 1111 1111 1111' };
+    r.redactAttributes(forged, undefined, ids);
+    expect(forged).toEqual({ trace_id: REDACTED, span_id: REDACTED });
+  });
 });

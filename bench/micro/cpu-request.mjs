@@ -1,0 +1,64 @@
+// CPU per request of the bench app's order mix at a fixed rate, for bare and shop-otel variants,
+// alternating rounds, medians: the main bench's CPU figure alone, to decide one change quickly.
+// Needs the services; starts its own receiver.
+//   node bench/micro/cpu-request.mjs [rounds] [rate] [seconds]
+//   CPU_REQUEST_CONFIGS='{"label": {...env}}' replaces the shop-otel rows (bare is always run);
+//   BENCH_BEFORE_DIST=<dist> adds an older build.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuFineMs, rssMb } from '../lib/proc.mjs';
+import { fixedRate, request } from '../lib/load.mjs';
+import { prepareTable, startCountingReceiver, DATABASE_URL, AMQP_URL } from '../lib/harness.mjs';
+import { ROOT } from '../variants.mjs';
+
+const [ROUNDS = 3, RATE = 450, SECONDS = 10] = process.argv.slice(2).map(Number);
+const receiver = await startCountingReceiver();
+const table = `cpureq_${process.pid}`;
+const db = await prepareTable(table);
+const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' };
+const reg = ['--import', 'shop-otel/register'];
+const rows = JSON.parse(process.env.CPU_REQUEST_CONFIGS ?? '{"shop-otel": {}}');
+const configs = {
+  bare: { args: [], env: {} },
+  ...Object.fromEntries(Object.entries(rows).map(([k, e]) => [k, { args: reg, env: { ...otel, ...e } }])),
+  ...(process.env.BENCH_BEFORE_DIST ? { 'older build': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], env: otel } } : {}),
+};
+const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
+let port = 38400;
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    const names = Object.keys(configs);
+    for (const name of names.map((_, i) => names[(i + round) % names.length])) {
+      const c = configs[name];
+      const env = { PATH: process.env.PATH, PORT: String(++port), DATABASE_URL, AMQP_URL, TABLE: table, EXCHANGE: `cpureq.${process.pid}`, QUEUE: `cpureq.${process.pid}`, OTEL_SERVICE_NAME: 'cpu-request', ...c.env };
+      const app = spawn(process.execPath, [...c.args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'ignore'] });
+      const base = `http://127.0.0.1:${port}`;
+      const t0 = Date.now();
+      while ((await request(base, 'GET', '/health').catch(() => ({ status: 0 }))).status !== 200) {
+        if (app.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`${name}: the bench app did not start (exit code ${app.exitCode})`);
+        await sleep(20);
+      }
+      await fixedRate(base, RATE, RATE * 3); // warm-up (JIT, pools)
+      const c0 = cpuFineMs(app.pid);
+      const r = await fixedRate(base, RATE, RATE * SECONDS);
+      const us = ((cpuFineMs(app.pid) - c0) * 1000) / (RATE * SECONDS);
+      res[name].push({ us, p50: r.p50, p99: r.p99, rss: rssMb(app.pid), errors: r.errors });
+      app.kill('SIGTERM');
+      await new Promise((resolve) => app.once('exit', resolve));
+      process.stderr.write(`cpu-request: round ${round + 1} ${name}: ${us.toFixed(0)} µs/request, p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms, RSS ${res[name].at(-1).rss.toFixed(0)} MB\n`);
+    }
+  }
+} finally {
+  receiver.stop();
+  await db.drop().catch(() => undefined);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const bare = median(res.bare.map((r) => r.us));
+console.log(`node ${process.version}, ${ROUNDS} alternating rounds × ${SECONDS} s at ${RATE} req/s; medians`);
+for (const [name, rs] of Object.entries(res)) {
+  const us = median(rs.map((r) => r.us));
+  console.log(`${name.padEnd(40)} ${us.toFixed(0)} µs/request (${(us / bare).toFixed(2)}× bare), p99 ${median(rs.map((r) => r.p99)).toFixed(1)} ms, RSS ${median(rs.map((r) => r.rss)).toFixed(0)} MB, errors ${rs.reduce((n, r) => n + r.errors, 0)}; runs ${rs.map((r) => r.us.toFixed(0)).join(' ')}`);
+}
+process.exit(0);
