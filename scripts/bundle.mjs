@@ -37,6 +37,12 @@ const common = {
   //   by path; a bundled copy would never see those registrations, and ESM patching would
   //   silently break.
   external: ['@opentelemetry/api', 'import-in-the-middle'],
+  // import() becomes require() (esbuild: `Promise.resolve().then(() => __toESM(require(…)))`):
+  // dist/bundle.js is compiled through vm.Script (bundle-load.ts), where a dynamic import needs
+  // either --experimental-vm-modules or vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER, which
+  // prints an ExperimentalWarning into the app's stderr. (The OTLP exporter base import()s
+  // node:http(s).)
+  supported: { 'dynamic-import': false },
   logLevel: 'warning',
   legalComments: 'none',
   metafile: true,
@@ -53,6 +59,7 @@ function withHashLine(code) {
 async function bundle(entry, outfile) {
   const r = await esbuild.build({ ...common, entryPoints: [path.join(DIST, entry)], outfile: path.join(DIST, outfile) });
   const [out] = r.outputFiles;
+  if (/\bimport\(\s*["'`]/.test(out.text)) throw new Error(`${outfile}: a dynamic import() is left; it would fail under vm.Script`);
   writeFileSync(out.path, withHashLine(out.text));
   return { bytes: out.contents.length, inputs: Object.keys(r.metafile.inputs).length };
 }

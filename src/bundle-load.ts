@@ -63,8 +63,9 @@ function loadWithCodeCache(notes: string[]): Bundle {
   const script = new vm.Script(M.wrap(source), {
     filename: BUNDLE,
     cachedData,
-    // The bundled OTLP exporter base import()s node:http(s): resolve as the main context would.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    // No importModuleDynamically: the bundle has no import() (scripts/bundle.mjs makes them
+    // require()s; the vm's dynamic import needs --experimental-vm-modules or an experimental
+    // constant that warns into the app's stderr).
   });
   const mod = new M(BUNDLE, module);
   mod.filename = BUNDLE;
