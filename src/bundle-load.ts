@@ -16,7 +16,7 @@ import { VERSION } from './version';
  * with the bundle's path as the script's filename, so stack traces name dist/bundle.js. When
  * there was no cache, or V8 rejected it (another V8 or flags), a new one is written after the
  * first tick by an unref'd timer, from the script as it is then (the functions compiled lazily
- * by the start are included). SHOP_OTEL_CODE_CACHE=off loads the bundle by plain `require`;
+ * by the start are included). SHOP_OTEL_CODE_CACHE=off loads the bundle by plain `require` (also `false`, `0`, `no`);
  * any failure of the cached path falls back to that, with a debug line.
  *
  * Measured with bench/micro/startup.mjs (Node 24.22, 2-core VM, 8 alternating runs, medians of
@@ -26,6 +26,7 @@ import { VERSION } from './version';
 export type Bundle = typeof import('./bundle-entry');
 
 const BUNDLE = path.join(__dirname, 'bundle.js');
+const OFF = new Set(['off', 'false', '0', 'no']); // SHOP_OTEL_CODE_CACHE, as config.ts reads a boolean
 
 /** The parts of Module that Node's own CommonJS loader uses and @types/node does not declare. */
 interface ModuleInternals {
@@ -42,7 +43,7 @@ export function loadBundle(): Bundle {
   const loaded = M._cache[BUNDLE];
   if (loaded) return loaded.exports as Bundle;
   const notes: string[] = [];
-  if (process.env.SHOP_OTEL_CODE_CACHE?.trim().toLowerCase() !== 'off') {
+  if (!OFF.has(process.env.SHOP_OTEL_CODE_CACHE?.trim().toLowerCase() ?? '')) {
     try {
       return loadWithCodeCache(notes);
     } catch (e) {
