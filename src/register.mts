@@ -20,7 +20,12 @@ if (unsupported !== undefined) process.stderr.write(`shop-otel: error: ${unsuppo
 else if (isMainThread && !(require('./disabled-start.js') as typeof import('./disabled-start.js')).startDisabled()) {
   try {
     // One bundle (dist/bundle.js) with a V8 code cache of its own, instead of ~270 modules.
-    // bench/micro/startup.mjs, Node 24.22, 2-core VM, BENCH_NUMBERS_HERE
+    // bench/micro/startup.mjs, Node 24.22, 2-core VM (busy), two runs of 8 and 10 alternating
+    // runs, medians over bare (the ESM app over the bare ESM app), CPU / wall to the first
+    // response: CommonJS app, before +320..340 / +265..286 ms, bundle alone (no code cache)
+    // +280..310 / +254..263, bundle + code cache +150..180 / +158..163; ESM app, before
+    // +350..450 / +312..390, bundle alone +320..360 / +283..320, + code cache +220..320 /
+    // +166..252. OTEL_SDK_DISABLED: +10 ms CPU (it loads none of it). bench/RESULTS.md has more.
     const { api, shopDiag, commonJsEntry } = (require('./bundle-load.js') as typeof import('./bundle-load.js')).loadBundle();
     const { start } = api;
     // For an app whose entry is CommonJS, import hooks see nothing it loads by `require()`.
