@@ -1,7 +1,8 @@
 /**
  * `node --import shop-otel/register app.js`: the entry for ESM and CommonJS apps alike.
  * 1. on the main thread only (loader and worker threads load this too);
- * 2. start the SDK (CommonJS patching starts there: require-in-the-middle);
+ * 2. unless OTEL_SDK_DISABLED (disabled-start.ts: then nothing is loaded), load the bundle
+ *    (bundle-load.ts) and start the SDK (CommonJS patching starts there: require-in-the-middle);
  * 3. unless the app is certainly CommonJS (see below), hook ESM imports with
  *    import-in-the-middle, limited to the modules our instrumentations patch (so no other module
  *    is wrapped): in-thread through `module.registerHooks` where the runtime supports it (Node
@@ -16,21 +17,27 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const unsupported = isMainThread ? (require('./runtime.js') as typeof import('./runtime.js')).unsupportedRuntime() : undefined;
 if (unsupported !== undefined) process.stderr.write(`shop-otel: error: ${unsupported}\n`);
-else if (isMainThread) {
+else if (isMainThread && !(require('./disabled-start.js') as typeof import('./disabled-start.js')).startDisabled()) {
   try {
+    // One bundle (dist/bundle.js) with a V8 code cache of its own, instead of ~270 modules.
+    // bench/micro/startup.mjs, Node 24.22, 2-core VM (busy), two runs of 8 and 10 alternating
+    // runs, medians over bare (the ESM app over the bare ESM app), CPU / wall to the first
+    // response: CommonJS app, before +320..340 / +265..286 ms, bundle alone (no code cache)
+    // +280..310 / +254..263, bundle + code cache +150..180 / +158..163; ESM app, before
+    // +350..450 / +312..390, bundle alone +320..360 / +283..320, + code cache +220..320 /
+    // +166..252. OTEL_SDK_DISABLED: +10 ms CPU (it loads none of it). bench/RESULTS.md has more.
+    const { api, shopDiag, commonJsEntry } = (require('./bundle-load.js') as typeof import('./bundle-load.js')).loadBundle();
+    const { start } = api;
     // For an app whose entry is CommonJS, import hooks see nothing it loads by `require()`.
     // Measured with bench/micro/startup.mjs on Node 20 (bench app, 16 alternating runs, medians):
     // the off-thread loader kept for a CommonJS app cost +35 ms to the first response.
     // SHOP_OTEL_ESM_HOOK=on keeps a hook (an app that import()s ESM packages which themselves
     // import pg, amqplib, …), =off drops it, =async forces the off-thread loader.
-    const { commonJsEntry } = require('./entry-kind.js') as typeof import('./entry-kind.js');
     const setting = process.env.SHOP_OTEL_ESM_HOOK?.trim().toLowerCase();
     const wantHook = setting === 'on' || setting === 'async' || (setting !== 'off' && !commonJsEntry(process.argv[1], process.execArgv));
-    const { start } = require('./sdk.js') as typeof import('./sdk.js');
-    const { shopDiag } = require('./diag.js') as typeof import('./diag.js');
-    if (!wantHook || process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') {
+    if (!wantHook) {
       start();
-      shopDiag.debug(`ESM hook: none (${wantHook ? 'telemetry disabled' : 'the entry is CommonJS'})`);
+      shopDiag.debug('ESM hook: none (the entry is CommonJS)');
     } else {
       const { supportsSyncHooks } = require('import-in-the-middle/supports-sync-hooks.mjs') as { supportsSyncHooks(): boolean };
       if (setting !== 'async' && supportsSyncHooks()) {

@@ -14,12 +14,17 @@ const N = Number(process.argv[2] ?? 10);
 const configs = {
   bare: { args: [] },
   'shop-otel': { args: ['--import', 'shop-otel/register'] },
+  'shop-otel, no code cache': { args: ['--import', 'shop-otel/register'], env: { SHOP_OTEL_CODE_CACHE: 'off' } },
   'shop-otel, ESM hook kept': { args: ['--import', 'shop-otel/register'], env: { SHOP_OTEL_ESM_HOOK: 'on' } },
   'shop-otel, OTEL_SDK_DISABLED': { args: ['--import', 'shop-otel/register'], env: { OTEL_SDK_DISABLED: 'true' } },
   'bare, ESM app': { args: [], app: 'server-esm.mjs' },
   'shop-otel, ESM app': { args: ['--import', 'shop-otel/register'], app: 'server-esm.mjs' },
+  'shop-otel, ESM app, no code cache': { args: ['--import', 'shop-otel/register'], app: 'server-esm.mjs', env: { SHOP_OTEL_CODE_CACHE: 'off' } },
   'shop-otel, ESM app, off-thread loader': { args: ['--import', 'shop-otel/register'], app: 'server-esm.mjs', env: { SHOP_OTEL_ESM_HOOK: 'async' } },
-  ...(process.env.BENCH_BEFORE_DIST ? { 'older build': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href] } } : {}),
+  ...(process.env.BENCH_BEFORE_DIST ? {
+      'older build': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href] },
+      'older build, ESM app': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], app: 'server-esm.mjs' },
+    } : {}),
 };
 const env = { PATH: process.env.PATH, PORT: '38081', DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_SERVICE_NAME: 'startup' };
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));

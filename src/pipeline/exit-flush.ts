@@ -33,6 +33,9 @@ export interface ExitPart<T extends object> {
   redact(items: T[]): void;
 }
 
+// Beside this module: dist/pipeline/exit-flush-worker.js (tsc) for this file as tsc built it,
+// dist/exit-flush-worker.js (the worker's own bundle, scripts/bundle.mjs) for this code inside
+// dist/bundle.js, whose __dirname is dist/.
 const WORKER = path.join(__dirname, 'exit-flush-worker.js');
 
 export type ExitFlushOutcome = 'nothing' | 'sent' | 'failed' | 'timed-out' | 'unavailable';
