@@ -40,8 +40,8 @@ export function renderTables(res) {
     lines.push(`- ${id}: \`cd ${v.cwd} && ${env ? `${env} ` : ''}${v.command}\``);
   }
   lines.push('');
-  lines.push('| variant | throughput at saturation (req/s) | p50 / p99 at fixed rate (ms) | CPU per request (µs) | RSS after warm-up (MB) | start-up to first response (ms) | per winston call in a span (µs CPU) | spans / log records exported per request | exported? |');
-  lines.push('|---|---|---|---|---|---|---|---|---|');
+  lines.push('| variant | throughput at saturation (req/s) | p50 / p99 at fixed rate (ms) | event-loop delay p99 at the fixed rate (ms) | p50 / p99 one request at a time (ms) | CPU per request (µs) | RSS after warm-up (MB) | start-up to first response (ms) | per winston call in a span (µs CPU) | spans / log records exported per request | exported? |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [id, v] of Object.entries(s)) {
     const exported = id === 'bare' ? 'n/a' : v.counts ? (v.counts.spansPerReq > 0 ? `yes${v.counts.logsPerReq > 0 ? '' : ' (spans only)'}` : '**no: not compared**') : 'unknown';
     const cmp = id === 'bare' || !v.counts || v.counts.spansPerReq > 0;
@@ -49,6 +49,8 @@ export function renderTables(res) {
       `**${id}**${v.failures.length ? ` (${v.failures.length} failure(s))` : ''}`,
       `${f(v.rps)}${id === 'bare' || !cmp ? '' : ` (${ratio(v.rps, bare.rps)})`}`,
       `${f(v.p50, 2)} / ${f(v.p99, 2)}${id === 'bare' || !cmp ? '' : ` (p99 ${delta(v.p99, bare.p99, 2)})`}`,
+      `${f(v.loopDelayP99, 2)}${id === 'bare' || !cmp ? '' : ` (${delta(v.loopDelayP99, bare.loopDelayP99, 2)})`}`,
+      `${f(v.quietP50, 2)} / ${f(v.quietP99, 2)}${id === 'bare' || !cmp ? '' : ` (p99 ${delta(v.quietP99, bare.quietP99, 2)})`}`,
       `${f(v.cpuPerReqUs)}${id === 'bare' || !cmp ? '' : ` (**${ratio(v.cpuPerReqUs, bare.cpuPerReqUs)}**)`}`,
       `${f(v.rssMb)}${id === 'bare' || !cmp ? '' : ` (${delta(v.rssMb, bare.rssMb)})`}`,
       `${f(v.startupMs)}${id === 'bare' || !cmp ? '' : ` (${delta(v.startupMs, bare.startupMs)})`}`,
@@ -70,10 +72,10 @@ export function renderTables(res) {
   lines.push('');
   lines.push('Exit on SIGTERM after the run (ms, or killed): ' + Object.entries(s).map(([id, v]) => `${id} ${[...new Set(v.stop.map(String))].join('/')}`).join('; ') + '.');
   lines.push('');
-  lines.push('Per round (req/s · p99 ms · µs CPU/req · MB · start ms · µs/log call):');
+  lines.push('Per round (req/s · p99 ms · loop-delay p99 ms · one-at-a-time p99 ms · µs CPU/req · MB · start ms · µs/log call):');
   lines.push('');
   for (const [id, v] of Object.entries(s)) {
-    lines.push(`- ${id}: ${v.raw.map((r) => `${f(r.rps)} · ${f(r.p99, 1)} · ${f(r.cpuPerReqUs)} · ${f(r.rssMb)} · ${f(r.startupMs)} · ${f(r.logCallUs, 1)}`).join(' | ')}`);
+    lines.push(`- ${id}: ${v.raw.map((r) => `${f(r.rps)} · ${f(r.p99, 1)} · ${f(r.loopDelayP99, 1)} · ${f(r.quietP99, 1)} · ${f(r.cpuPerReqUs)} · ${f(r.rssMb)} · ${f(r.startupMs)} · ${f(r.logCallUs, 1)}`).join(' | ')}`);
   }
   const c = res.collector;
   lines.push('');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { cpuFineMs, cpuMs, machine, rssMb } from './lib/proc.mjs';
-import { fixedRate, request, saturate, sequential } from './lib/load.mjs';
+import { fixedRate, quietLatency, request, saturate, sequential } from './lib/load.mjs';
 import { ablations, peerDir, ROOT, variants } from './variants.mjs';
 import { runCollectorBench } from './collector.mjs';
 import { writeResults } from './report.mjs';
@@ -22,8 +22,8 @@ const opt = (name, dflt) => {
 };
 const QUICK = flag('--quick');
 const P = QUICK
-  ? { rounds: 2, warmS: 2, satS: 4, fixedS: 4, logReqs: 40, logN: 250, logPauseMs: 15 }
-  : { rounds: 5, warmS: 3, satS: 8, fixedS: 6, logReqs: 60, logN: 250, logPauseMs: 15 };
+  ? { rounds: 2, warmS: 2, satS: 4, fixedS: 4, delayS: 3, quietN: 100, logReqs: 40, logN: 250, logPauseMs: 15 }
+  : { rounds: 5, warmS: 3, satS: 8, fixedS: 6, delayS: 4, quietN: 300, logReqs: 60, logN: 250, logPauseMs: 15 };
 P.rounds = Number(opt('--rounds', P.rounds));
 const ONLY = opt('--only', undefined)?.split(',');
 const PORT = 38080;
@@ -71,7 +71,8 @@ async function startApp(v) {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, OTEL_SERVICE_NAME: 'bench-orders', ...v.env, PORT: String(PORT), DATABASE_URL, AMQP_URL };
   if ((await request(BASE, 'GET', '/health')).status !== 0) throw new Error(`port ${PORT} is taken by another process`);
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [...v.args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: v.cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // The loop-delay probe first (bench/lib/loop-delay-probe.cjs), over an IPC channel.
+  const proc = spawn(process.execPath, ['--require', path.join(ROOT, 'bench/lib/loop-delay-probe.cjs'), ...v.args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: v.cwd, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   const stderr = [];
   proc.stderr.on('data', (d) => {
     stderr.push(String(d));
@@ -124,6 +125,23 @@ async function runOne(v, round, rate, receiver) {
     r.cpuPerReqUs = ((cpuMs(pid) - c0) * 1000) / fixed.count;
     Object.assign(r, { p50: fixed.p50, p90: fixed.p90, p99: fixed.p99, fixedErrors: fixed.errors, fixedSeconds: fixed.seconds });
     r.rssAfterMb = rssMb(pid);
+    // The app's event-loop delay under the same fixed rate (a phase of its own: the probe's 1 ms
+    // timer stays out of the CPU window above), then latency one request at a time.
+    const delay = new Promise((resolve) => {
+      app.proc.once('message', (m) => resolve(m?.loopDelay));
+      setTimeout(() => resolve(undefined), 20_000).unref();
+    });
+    app.proc.send('loop-delay:start');
+    await fixedRate(BASE, rate, Math.round(rate * P.delayS));
+    app.proc.send('loop-delay:stop');
+    const ld = await delay;
+    r.loopDelayP99 = ld?.p99;
+    r.loopDelayMax = ld?.max;
+    await sleep(500);
+    const quiet = await quietLatency(BASE, P.quietN, 10);
+    r.quietP50 = quiet.p50;
+    r.quietP99 = quiet.p99;
+    r.quietErrors = quiet.errors;
     // Cost per winston call inside a request span: (CPU of L requests with N calls - CPU of
     // L requests with none) / (L·N); each block followed by the same settle, so exports count.
     // Requests are paced (logPauseMs) so that the SDKs' default log queues (2048) keep up: a
@@ -227,6 +245,10 @@ async function main() {
       cpuPerReqUs: m('cpuPerReqUs'),
       rssMb: m('rssMb'),
       rssAfterMb: m('rssAfterMb'),
+      loopDelayP99: m('loopDelayP99'),
+      loopDelayMax: m('loopDelayMax'),
+      quietP50: m('quietP50'),
+      quietP99: m('quietP99'),
       startupMs: m('startupMs'),
       logCallUs: m('logCallUs'),
       logsExportedShare: m('logsExportedShare'),

@@ -43,7 +43,33 @@ const parent = new Map();
 for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const OURS = pathToFileURL(path.join(ROOT, 'dist')).href + '/';
 const telemetry = (u) => u.startsWith(OURS) || /node_modules\/(@opentelemetry\/|import-in-the-middle|require-in-the-middle|shimmer)/.test(u);
-const pkg = (u) => (u.startsWith(OURS) ? `shop-otel ${u.slice(OURS.length)}` : u.match(/node_modules\/((@[^/]+\/)?[^/]+)/)?.[1] ?? u);
+// dist/bundle.js holds our modules and the OpenTelemetry packages: esbuild marks where each
+// module starts (`// node_modules/<pkg>/…` or `// dist/<file>`); a frame in it is named by those.
+const BUNDLE = `${OURS}bundle.js`;
+const bundleStarts = [];
+try {
+  readFileSync(path.join(ROOT, 'dist/bundle.js'), 'utf8').split('\n').forEach((line, i) => {
+    const m = /^\/\/ (node_modules\/\S+|dist\/\S+|src\/\S+)$/.exec(line);
+    if (m) bundleStarts.push([i, m[1]]);
+  });
+} catch {
+  // no bundle: frames name their files
+}
+const inBundle = (line) => {
+  let lo = 0;
+  let hi = bundleStarts.length - 1;
+  let found = 'bundle.js';
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (bundleStarts[mid][0] <= line) {
+      found = bundleStarts[mid][1];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found.startsWith('node_modules/') ? found.match(/node_modules\/((@[^/]+\/)?[^/]+)/)[1] : `shop-otel ${found.replace(/^(dist|src)\//, '')}`;
+};
+let frameLine = 0;
+const pkg = (u) => (u === BUNDLE ? inBundle(frameLine) : u.startsWith(OURS) ? `shop-otel ${u.slice(OURS.length)}` : u.match(/node_modules\/((@[^/]+\/)?[^/]+)/)?.[1] ?? u);
 // Only the samples of the measured phase (after start-up and warm-up).
 // The measured phase in the profile's clock: it ended (exitedAt - drivenAt) before the profile did.
 const phaseUs = (drivenAt - startedAt) * 1000;
@@ -65,12 +91,14 @@ p.samples.forEach((s, i) => {
   if (process.env.BENCH_PROFILE_SELF) {
     // every innermost frame, node internals and natives included
     const cf = n.callFrame;
+    frameLine = cf.lineNumber;
     const f = `${cf.url ? pkg(cf.url).replace(/^@opentelemetry\//, '') : '(native)'} ${cf.functionName || '(anonymous)'}:${cf.lineNumber + 1}`;
     fns.set(f, (fns.get(f) ?? 0) + 1);
   }
   for (let x = s; x !== undefined; x = parent.get(x)) {
     const u = nodes.get(x).callFrame.url;
     if (!u || u.startsWith('node:')) continue;
+    frameLine = nodes.get(x).callFrame.lineNumber;
     if (telemetry(u)) {
       tel++;
       const k = pkg(u);

@@ -1,0 +1,22 @@
+// Preloaded into every variant by bench/run.mjs (--require, before the variant's own preload):
+// the app's event-loop delay while the runner asks for it, over the IPC channel the runner opens.
+// 'start' enables perf_hooks' monitorEventLoopDelay (1 ms resolution), 'stop' answers with its
+// p50/p99/max in ms and disables it. Off between phases, so it costs nothing in the CPU windows;
+// the channel is unref'd: it never holds the app open.
+'use strict';
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+
+if (typeof process.send === 'function') {
+  let h;
+  process.on('message', (m) => {
+    if (m === 'loop-delay:start') {
+      h = monitorEventLoopDelay({ resolution: 1 });
+      h.enable();
+    } else if (m === 'loop-delay:stop' && h) {
+      h.disable();
+      process.send({ loopDelay: { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, samples: h.count } });
+      h = undefined;
+    }
+  });
+  process.channel?.unref();
+}
