@@ -26,6 +26,7 @@ import { BusinessIdSpanProcessor } from './business-ids/span-processor';
 import { resolveConfig, type ShopOtelConfig, type ShopOtelOptions, type SignalConfig } from './config';
 import { installSdkDiag, setShopDiagLevel, shopDiag } from './diag';
 import { createInstrumentations } from './instrumentations';
+import { installRequireFilter, type RequireFn } from './instrumentations/require-filter';
 import { LazyLogExporter, LazyMetricExporter, LazySpanExporter } from './pipeline/lazy-exporters';
 import { ExportGate } from './pipeline/export-gate';
 import { WithoutDurationHistograms } from './pipeline/duration-metrics';
@@ -149,6 +150,8 @@ function build(config: ShopOtelConfig): ShopOtel {
   countDrops(exit.drops, meterProvider);
   const exitFlusher = new ExitFlusher(exit.spans, exit.logs);
 
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const requireBefore = (require('node:module') as { prototype: { require: RequireFn } }).prototype.require;
   const instrumentations = createInstrumentations(config);
   const disableInstrumentations = registerInstrumentations({
     instrumentations,
@@ -156,6 +159,8 @@ function build(config: ShopOtelConfig): ShopOtel {
     meterProvider: config.metrics.durations ? meterProvider : new WithoutDurationHistograms(meterProvider),
     loggerProvider: safeLoggerProvider,
   });
+
+  const removeRequireFilter = installRequireFilter(requireBefore, hookedModules(instrumentations));
 
   const providers = [tracerProvider, loggerProvider, meterProvider];
   let stopped: Promise<void> | undefined;
@@ -175,6 +180,7 @@ function build(config: ShopOtelConfig): ShopOtel {
         removeHooks();
         removeDebugSignal();
         await Promise.allSettled(providers.map((p) => p.forceFlush()));
+        removeRequireFilter();
         disableInstrumentations();
         await Promise.allSettled(providers.map((p) => p.shutdown()));
       })()),
