@@ -20,16 +20,19 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-prof-'));
 const recv = spawn(process.execPath, [path.join(ROOT, 'bench/lib/receiver.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise((r) => recv.stdout.once('data', (d) => r(Number(/receiver (\d+)/.exec(String(d))[1]))));
 const env = { PATH: process.env.PATH, PORT: '38081', DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'profile' };
-const app = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...preload, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: 'ignore' });
+const app = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${process.env.BENCH_PROFILE_INTERVAL_US ?? 1000}`, ...preload, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: 'ignore' });
 while ((await request('http://127.0.0.1:38081', 'GET', '/health')).status !== 200) await sleep(10);
 // BENCH_PROFILE_LOGS=1: the winston path instead (POST /log-burst?n=250, paced as bench/run.mjs does).
 const drive = process.env.BENCH_PROFILE_LOGS ? (n) => sequential('http://127.0.0.1:38081', 'POST', '/log-burst?n=250', Math.max(1, Math.round(n / 250)), 15) : (n) => fixedRate('http://127.0.0.1:38081', rate, n);
-await drive(Math.round(rate * 2)); // warm-up
+await drive(Math.max(Math.round(rate * 2), process.env.BENCH_PROFILE_LOGS ? 2500 : 0)); // warm-up
+await sleep(300);
 const startedAt = performance.now();
 await drive(count);
+const measuredUs = (performance.now() - startedAt) * 1000;
 await sleep(1000);
 app.kill('SIGTERM'); // the app closes its connections and exits: the profile is written
 await new Promise((r) => app.once('exit', r));
+const tailUs = (performance.now() - startedAt) * 1000 - measuredUs;
 recv.kill();
 
 const p = JSON.parse(readFileSync(path.join(dir, readdirSync(dir)[0]), 'utf8'));
@@ -40,18 +43,21 @@ for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const OURS = pathToFileURL(path.join(ROOT, 'dist')).href + '/';
 const telemetry = (u) => u.startsWith(OURS) || /node_modules\/(@opentelemetry\/|import-in-the-middle|require-in-the-middle|shimmer)/.test(u);
 const pkg = (u) => (u.startsWith(OURS) ? `shop-otel ${u.slice(OURS.length)}` : u.match(/node_modules\/((@[^/]+\/)?[^/]+)/)?.[1] ?? u);
-// Only the samples of the measured phase (after start-up and warm-up).
-const skipUs = (performance.now() - startedAt) * 1000;
+// Only the samples of the measured phase (after start-up and warm-up): the profile ends when the
+// app exits, so the phase is [end − tail − measured, end − tail], tail being the pause and the exit
+// after it (the exit's own latency makes the window start a little late, never early).
+const fromT = p.endTime - tailUs - measuredUs;
+const toT = p.endTime - tailUs + 100_000; // the last batch's export
 let t = p.startTime;
-const endT = p.endTime;
 const by = new Map();
 let total = 0;
 let tel = 0;
 let gc = 0;
 const fns = new Map();
+const other = new Map();
 p.samples.forEach((s, i) => {
   t += p.timeDeltas[i];
-  if (t < endT - skipUs - 1_000_000) return;
+  if (t < fromT || t > toT) return;
   const n = nodes.get(s);
   if (n.callFrame.functionName === '(idle)') return;
   total++;
@@ -59,6 +65,7 @@ p.samples.forEach((s, i) => {
   for (let x = s; x !== undefined; x = parent.get(x)) {
     const u = nodes.get(x).callFrame.url;
     if (!u || u.startsWith('node:')) continue;
+    if (!telemetry(u)) other.set(pkg(u), (other.get(pkg(u)) ?? 0) + 1);
     if (telemetry(u)) {
       tel++;
       const k = pkg(u);
@@ -72,6 +79,8 @@ p.samples.forEach((s, i) => {
 console.log(`${preload.join(' ')}: ${total} busy samples in the measured phase; telemetry code innermost in ${((tel / total) * 100).toFixed(1)} %`);
 console.log(`garbage collector: ${((gc / total) * 100).toFixed(1)} %`);
 for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${((v / total) * 100).toFixed(1).padStart(5)} %  ${k}`);
+console.log('not telemetry (innermost package):');
+for (const [k, v] of [...other].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`${((v / total) * 100).toFixed(1).padStart(5)} %  ${k.replace(/^.*\/(bench\/app\/)/, '$1')}`);
 // BENCH_PROFILE_FUNCS=N: the N telemetry functions most often innermost (node: callees included).
 const topFns = Number(process.env.BENCH_PROFILE_FUNCS ?? 0);
 if (topFns > 0) {
