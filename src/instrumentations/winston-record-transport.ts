@@ -48,7 +48,8 @@ interface TransportLike {
 const LEVEL = Symbol.for('level');
 const SPLAT = Symbol.for('splat');
 const OTEL_CONTEXT = Symbol.for('opentelemetry.js.contrib.winston.context');
-const EVENT_NAME = 'event.name';
+// ATTR_OTEL_EVENT_NAME of the semantic conventions, as upstream reads it.
+const EVENT_NAME = 'otel.event.name';
 
 // Upstream's level maps (winston-transport utils.ts getSeverityNumber), first match wins.
 const S = SeverityNumber;
