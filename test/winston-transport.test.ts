@@ -92,8 +92,10 @@ describe('the winston transport', () => {
 });
 
 describe('upstream hook', () => {
-  it('instrumentation-winston still patches configure through _getPatchedConfigure (winston-instrumentation.ts relies on it)', async () => {
+  it('instrumentation-winston still has _getPatchedConfigure and _handleLogCorrelation (winston-instrumentation.ts replaces them)', async () => {
     const { WinstonInstrumentation } = await import('@opentelemetry/instrumentation-winston');
-    expect(typeof (WinstonInstrumentation.prototype as unknown as { _getPatchedConfigure?: unknown })._getPatchedConfigure).toBe('function');
+    const proto = WinstonInstrumentation.prototype as unknown as { _getPatchedConfigure?: unknown; _handleLogCorrelation?: unknown };
+    expect(typeof proto._getPatchedConfigure).toBe('function');
+    expect(typeof proto._handleLogCorrelation).toBe('function');
   });
 });

@@ -19,7 +19,7 @@ const [rate = 300, count = 3000] = (dash >= 0 ? argv.slice(0, dash) : argv).map(
 const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-prof-'));
 const recv = spawn(process.execPath, [path.join(ROOT, 'bench/lib/receiver.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise((r) => recv.stdout.once('data', (d) => r(Number(/receiver (\d+)/.exec(String(d))[1]))));
-const env = { PATH: process.env.PATH, PORT: '38081', DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'profile' };
+const env = { PATH: process.env.PATH, PORT: '38081', DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'profile', ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SHOP_OTEL_'))) };
 const app = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${process.env.BENCH_PROFILE_INTERVAL_US ?? 1000}`, ...preload, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: 'ignore' });
 while ((await request('http://127.0.0.1:38081', 'GET', '/health')).status !== 200) await sleep(10);
 // BENCH_PROFILE_LOGS=1: the winston path instead (POST /log-burst?n=250, paced as bench/run.mjs does).

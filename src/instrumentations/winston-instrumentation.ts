@@ -1,3 +1,4 @@
+import { context, isSpanContextValid, trace, type SpanContext } from '@opentelemetry/api';
 import { WinstonInstrumentation, type WinstonInstrumentationConfig } from '@opentelemetry/instrumentation-winston';
 import { shopDiag } from '../diag';
 import type { WinstonSink } from './winston-record-transport';
@@ -12,6 +13,13 @@ import type { WinstonSink } from './winston-record-transport';
  *
  * The hook is upstream's `_getPatchedConfigure` (a private method of 0.69; test/winston-transport.test.ts
  * fails if an upgrade renames it: records would then stop being exported).
+ *
+ * Correlation is upstream's `_handleLogCorrelation` with the same fields in the same order
+ * (trace_id, span_id, trace_flags as `0` + hex), minus its per-record costs: a fields object
+ * merged with Object.assign, the config read twice, and the span context validated (two regular
+ * expressions) on every record although a request's records share one span context — the last
+ * valid one is remembered. A configured logHook or disableLogCorrelation (not reachable through
+ * shop-otel's configuration, kept for safety) takes upstream's own method.
  */
 type Configure = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -25,7 +33,25 @@ export class ShopWinstonInstrumentation extends WinstonInstrumentation {
     this.sendLogs = config.disableLogSending !== true && sink !== undefined;
     this.sink = sink;
     // Private in upstream's typings, looked up when winston's logger.js is loaded (after this constructor).
-    (this as unknown as { _getPatchedConfigure: () => (original: Configure) => Configure })._getPatchedConfigure = () => this.patchedConfigure();
+    const self = this as unknown as { _getPatchedConfigure: () => (original: Configure) => Configure; _handleLogCorrelation: (record: Record<string, unknown>) => Record<string, unknown> };
+    self._getPatchedConfigure = () => this.patchedConfigure();
+    const upstreamCorrelation = self._handleLogCorrelation;
+    if (typeof upstreamCorrelation === 'function' && !config.logHook && !config.disableLogCorrelation) {
+      let lastValid: SpanContext | undefined;
+      self._handleLogCorrelation = (record) => {
+        const span = trace.getSpan(context.active());
+        if (span === undefined) return record;
+        const sc = span.spanContext();
+        if (sc !== lastValid) {
+          if (!isSpanContextValid(sc)) return record;
+          lastValid = sc;
+        }
+        record.trace_id = sc.traceId;
+        record.span_id = sc.spanId;
+        record.trace_flags = `0${sc.traceFlags.toString(16)}`;
+        return record;
+      };
+    }
   }
 
   private patchedConfigure(): (original: Configure) => Configure {

@@ -12,7 +12,7 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
  * alone). It walks every batch twice (a size estimate, then the writes), checks capacity on
  * every byte group, and allocates two arrays per record for the trace and span IDs. Here: one
  * pass into a buffer kept between batches (grown by doubling, given back when a batch needed
- * more than RETAIN_BYTES), the IDs decoded in place (Buffer's hex), long strings encoded natively.
+ * more than RETAIN_BYTES), the IDs decoded once per run of equal IDs, long strings encoded natively.
  * A length prefix is reserved as one byte and the message moved when it needs more, as upstream
  * does, so the varints are minimal and the bytes identical.
  */
@@ -126,9 +126,18 @@ class Writer {
     const low = (lower >>> 0) + (((upper & 65535) * 65536) >>> 0) + nanos;
     const high = (Math.floor(lower / 4294967296) + ((upper / 65536) >>> 0) + Math.floor(low / 4294967296)) >>> 0;
     this.ensure(8);
-    this.buf.writeUInt32LE(low >>> 0, this.pos);
-    this.buf.writeUInt32LE(high, this.pos + 4);
-    this.pos += 8;
+    const b = this.buf;
+    let p = this.pos;
+    const l = low >>> 0;
+    b[p++] = l & 255;
+    b[p++] = (l >>> 8) & 255;
+    b[p++] = (l >>> 16) & 255;
+    b[p++] = l >>> 24;
+    b[p++] = high & 255;
+    b[p++] = (high >>> 8) & 255;
+    b[p++] = (high >>> 16) & 255;
+    b[p++] = high >>> 24;
+    this.pos = p;
   }
 
   double(value: number): void {
@@ -168,16 +177,33 @@ class Writer {
     this.pos += this.buf.write(s, this.pos, n, 'utf8');
   }
 
-  /** An ID in hex (valid: the SDK keeps only valid span contexts), as its bytes. */
-  hex(id: string): void {
-    const n = id.length >>> 1;
-    this.varint(n);
-    this.ensure(n);
-    const written = this.buf.write(id, this.pos, n, 'hex');
-    // Never the case for a valid span context; a short write must still leave the length right.
-    if (written < n) this.buf.fill(0, this.pos + written, this.pos + n);
-    this.pos += n;
+  /**
+   * An ID in hex, as its bytes (upstream's hexToBinary, digit by digit). The records of one
+   * request share their trace ID, often their span ID: the last one decoded is kept.
+   */
+  hex(id: string, slot: 0 | 1): void {
+    let bytes = this.ids[slot];
+    if (this.idText[slot] !== id) {
+      bytes = new Uint8Array(id.length >>> 1);
+      for (let i = 0, o = 0; o < bytes.length; i += 2) bytes[o++] = (digit(id.charCodeAt(i)) << 4) | digit(id.charCodeAt(i + 1));
+      this.ids[slot] = bytes;
+      this.idText[slot] = id;
+    }
+    const n = bytes.length;
+    this.ensure(n + 1);
+    const b = this.buf;
+    b[this.pos++] = n;
+    for (let i = 0; i < n; i++) b[this.pos++] = bytes[i];
   }
+
+  private readonly ids: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
+  private readonly idText: string[] = ['', ''];
+}
+
+function digit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return c - 55;
 }
 
 function attributes(w: Writer, attrs: Attrs, field: number): void {
@@ -272,11 +298,11 @@ function logRecord(w: Writer, r: ReadableLogRecord): void {
   }
   if (sc?.traceId) {
     w.tag(9, 2);
-    w.hex(sc.traceId);
+    w.hex(sc.traceId, 0);
   }
   if (sc?.spanId) {
     w.tag(10, 2);
-    w.hex(sc.spanId);
+    w.hex(sc.spanId, 1);
   }
   w.tag(11, 1);
   w.hrTime(r.hrTimeObserved);
