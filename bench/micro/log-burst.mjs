@@ -2,7 +2,8 @@
 // of the bench app (POST /log-burst?n=N), (CPU of L requests with N calls − CPU of L requests with
 // none) / (L·N), as bench/run.mjs measures it, for bare and shop-otel with one part off at a
 // time; alternating rounds, medians. Needs the services; starts its own receiver.
-//   node bench/micro/log-burst.mjs [rounds]      BENCH_BEFORE_DIST=<dist> adds an older build
+//   node bench/micro/log-burst.mjs [rounds]      BENCH_BEFORE_DIST=<dist> adds an older build (inside the
+//   repository, e.g. node_modules/.dist-before, so that it resolves the same packages), BENCH_CONFIGS='a;b' only those rows
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,8 +27,18 @@ const configs = {
   'shop-otel, redaction off': { args: reg, env: { ...otel, SHOP_OTEL_REDACT: 'false' } },
   'shop-otel, no log export (correlation only)': { args: reg, env: { ...otel, OTEL_LOGS_EXPORTER: 'none' } },
   'shop-otel, winston not instrumented': { args: reg, env: { ...otel, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'winston' } },
-  ...(process.env.BENCH_BEFORE_DIST ? { 'older build': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], env: otel } } : {}),
+  ...(process.env.BENCH_BEFORE_DIST
+    ? {
+        'older build': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], env: otel },
+        'older build, redaction off': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], env: { ...otel, SHOP_OTEL_REDACT: 'false' } },
+      }
+    : {}),
 };
+// BENCH_CONFIGS='name;name': only these rows (bare is always measured: it is the baseline).
+if (process.env.BENCH_CONFIGS) {
+  const keep = new Set(['bare', ...process.env.BENCH_CONFIGS.split(';').map((s) => s.trim())]);
+  for (const k of Object.keys(configs)) if (!keep.has(k)) delete configs[k];
+}
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 let port = 38200;
 try {
