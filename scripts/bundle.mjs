@@ -44,6 +44,10 @@ const common = {
   // node:http(s).)
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
+  // winston-record-transport.ts resolves @opentelemetry/winston-transport at run time on purpose,
+  // to load winston-transport (the base class the app's winston expects) from where upstream does:
+  // the bundled code's require.resolve runs from dist/ and finds it in node_modules.
+  logOverride: { 'require-resolve-not-external': 'silent' },
   legalComments: 'none',
   metafile: true,
   write: false,

@@ -140,8 +140,8 @@ function build(config: ShopOtelConfig): ShopOtel {
   // The app and the instrumentations emit through a wrapper that makes any value a valid one (privacy/safe-values.ts).
   const safeLoggerProvider = new SafeLoggerProvider(loggerProvider);
   logs.setGlobalLoggerProvider(safeLoggerProvider);
-  // @opentelemetry/winston-transport (0.34, used by instrumentation-winston 0.69) still gets its
-  // logger from @opentelemetry/api-logs, whose global is its own: register the provider there too.
+  // Code that still gets its logger from @opentelemetry/api-logs (whose global is its own, e.g.
+  // @opentelemetry/winston-transport added by hand) finds the same provider there.
   legacyLogs.setGlobalLoggerProvider(safeLoggerProvider);
 
   const meterProvider = new MeterProvider({ resource, readers: metricReaders(config, gate, exit.drops) });
@@ -152,7 +152,8 @@ function build(config: ShopOtelConfig): ShopOtel {
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const requireBefore = (require('node:module') as { prototype: { require: RequireFn } }).prototype.require;
-  const instrumentations = createInstrumentations(config);
+  // The winston transport emits all-primitive records straight into the SDK's provider, the rest through the safe one.
+  const instrumentations = createInstrumentations(config, { sdk: loggerProvider, safe: safeLoggerProvider });
   const disableInstrumentations = registerInstrumentations({
     instrumentations,
     tracerProvider,

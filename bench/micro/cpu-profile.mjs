@@ -19,21 +19,20 @@ const [rate = 300, count = 3000] = (dash >= 0 ? argv.slice(0, dash) : argv).map(
 const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-prof-'));
 const recv = spawn(process.execPath, [path.join(ROOT, 'bench/lib/receiver.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise((r) => recv.stdout.once('data', (d) => r(Number(/receiver (\d+)/.exec(String(d))[1]))));
-const env = { PATH: process.env.PATH, PORT: '38081', DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'profile' };
-// OTEL_* and SHOP_OTEL_* of this process pass through (a variant: one instrumentation off, …).
-for (const [k, v] of Object.entries(process.env)) if (/^(OTEL_|SHOP_OTEL_)/.test(k) && !(k in env)) env[k] = v;
-const app = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...preload, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: 'ignore' });
+const env = { PATH: process.env.PATH, PORT: '38081', DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'profile', ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SHOP_OTEL_') || k.startsWith('OTEL_'))) };
+const app = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${process.env.BENCH_PROFILE_INTERVAL_US ?? 1000}`, ...preload, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: 'ignore' });
 while ((await request('http://127.0.0.1:38081', 'GET', '/health')).status !== 200) await sleep(10);
 // BENCH_PROFILE_LOGS=1: the winston path instead (POST /log-burst?n=250, paced as bench/run.mjs does).
 const drive = process.env.BENCH_PROFILE_LOGS ? (n) => sequential('http://127.0.0.1:38081', 'POST', '/log-burst?n=250', Math.max(1, Math.round(n / 250)), 15) : (n) => fixedRate('http://127.0.0.1:38081', rate, n);
-await drive(Math.round(rate * 2)); // warm-up
+await drive(Math.max(Math.round(rate * 2), process.env.BENCH_PROFILE_LOGS ? 2500 : 0)); // warm-up
+await sleep(300);
 const startedAt = performance.now();
 await drive(count);
-const drivenAt = performance.now();
+const measuredUs = (performance.now() - startedAt) * 1000;
 await sleep(1000);
 app.kill('SIGTERM'); // the app closes its connections and exits: the profile is written
 await new Promise((r) => app.once('exit', r));
-const exitedAt = performance.now();
+const tailUs = (performance.now() - startedAt) * 1000 - measuredUs;
 recv.kill();
 
 const p = JSON.parse(readFileSync(path.join(dir, readdirSync(dir)[0]), 'utf8'));
@@ -70,43 +69,36 @@ const inBundle = (line) => {
 };
 let frameLine = 0;
 const pkg = (u) => (u === BUNDLE ? inBundle(frameLine) : u.startsWith(OURS) ? `shop-otel ${u.slice(OURS.length)}` : u.match(/node_modules\/((@[^/]+\/)?[^/]+)/)?.[1] ?? u);
-// Only the samples of the measured phase (after start-up and warm-up).
-// The measured phase in the profile's clock: it ended (exitedAt - drivenAt) before the profile did.
-const phaseUs = (drivenAt - startedAt) * 1000;
-const tailUs = (exitedAt - drivenAt) * 1000;
+// Only the samples of the measured phase (after start-up and warm-up): the profile ends when the
+// app exits, so the phase is [end − tail − measured, end − tail], tail being the pause and the exit
+// after it (the exit's own latency makes the window start a little late, never early).
+const fromT = p.endTime - tailUs - measuredUs;
+const toT = p.endTime - tailUs + 100_000; // the last batch's export
 let t = p.startTime;
-const endT = p.endTime;
 const by = new Map();
 let total = 0;
 let tel = 0;
 let gc = 0;
 const fns = new Map();
+const other = new Map();
 p.samples.forEach((s, i) => {
   t += p.timeDeltas[i];
-  if (t < endT - tailUs - phaseUs || t > endT - tailUs) return;
+  if (t < fromT || t > toT) return;
   const n = nodes.get(s);
   if (n.callFrame.functionName === '(idle)') return;
   total++;
   if (n.callFrame.functionName === '(garbage collector)') gc++;
-  if (process.env.BENCH_PROFILE_SELF) {
-    // every innermost frame, node internals and natives included
-    const cf = n.callFrame;
-    frameLine = cf.lineNumber;
-    const f = `${cf.url ? pkg(cf.url).replace(/^@opentelemetry\//, '') : '(native)'} ${cf.functionName || '(anonymous)'}:${cf.lineNumber + 1}`;
-    fns.set(f, (fns.get(f) ?? 0) + 1);
-  }
   for (let x = s; x !== undefined; x = parent.get(x)) {
     const u = nodes.get(x).callFrame.url;
     if (!u || u.startsWith('node:')) continue;
     frameLine = nodes.get(x).callFrame.lineNumber;
+    if (!telemetry(u)) other.set(pkg(u), (other.get(pkg(u)) ?? 0) + 1);
     if (telemetry(u)) {
       tel++;
       const k = pkg(u);
       by.set(k, (by.get(k) ?? 0) + 1);
-      if (!process.env.BENCH_PROFILE_SELF) {
       const f = `${k.replace(/^@opentelemetry\//, '')} ${nodes.get(x).callFrame.functionName || '(anonymous)'}:${nodes.get(x).callFrame.lineNumber + 1}`;
       fns.set(f, (fns.get(f) ?? 0) + 1);
-      }
     }
     break;
   }
@@ -114,6 +106,8 @@ p.samples.forEach((s, i) => {
 console.log(`${preload.join(' ')}: ${total} busy samples in the measured phase; telemetry code innermost in ${((tel / total) * 100).toFixed(1)} %`);
 console.log(`garbage collector: ${((gc / total) * 100).toFixed(1)} %`);
 for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${((v / total) * 100).toFixed(1).padStart(5)} %  ${k}`);
+console.log('not telemetry (innermost package):');
+for (const [k, v] of [...other].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`${((v / total) * 100).toFixed(1).padStart(5)} %  ${k.replace(/^.*\/(bench\/app\/)/, '$1')}`);
 // BENCH_PROFILE_FUNCS=N: the N telemetry functions most often innermost (node: callees included).
 const topFns = Number(process.env.BENCH_PROFILE_FUNCS ?? 0);
 if (topFns > 0) {

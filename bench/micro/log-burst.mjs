@@ -2,7 +2,8 @@
 // of the bench app (POST /log-burst?n=N), (CPU of L requests with N calls − CPU of L requests with
 // none) / (L·N), as bench/run.mjs measures it, for bare and shop-otel with one part off at a
 // time; alternating rounds, medians. Needs the services; starts its own receiver.
-//   node bench/micro/log-burst.mjs [rounds]      BENCH_BEFORE_DIST=<dist> adds an older build
+//   node bench/micro/log-burst.mjs [rounds]      BENCH_BEFORE_DIST=<dist> adds an older build (inside the
+//   repository, e.g. node_modules/.dist-before, so that it resolves the same packages), BENCH_CONFIGS='a;b' only those rows
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,8 +14,6 @@ import { prepareTable, startCountingReceiver, DATABASE_URL, AMQP_URL } from '../
 import { ROOT } from '../variants.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
-// LOG_BURST_ONLY=name,name: only these rows (bare is always kept).
-const ONLY = process.env.LOG_BURST_ONLY?.split(',');
 const L = 40;
 const N = 250;
 const receiver = await startCountingReceiver();
@@ -30,9 +29,18 @@ const configs = {
   'shop-otel, winston not instrumented': { args: reg, env: { ...otel, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'winston' } },
   // LOG_BURST_EXTRA='{"label": {...env}}': extra shop-otel rows (e.g. one instrumentation off).
   ...Object.fromEntries(Object.entries(JSON.parse(process.env.LOG_BURST_EXTRA ?? '{}')).map(([k, e]) => [k, { args: reg, env: { ...otel, ...e } }])),
-  ...(process.env.BENCH_BEFORE_DIST ? { 'older build': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], env: otel } } : {}),
+  ...(process.env.BENCH_BEFORE_DIST
+    ? {
+        'older build': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], env: otel },
+        'older build, redaction off': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], env: { ...otel, SHOP_OTEL_REDACT: 'false' } },
+      }
+    : {}),
 };
-if (ONLY) for (const k of Object.keys(configs)) if (k !== 'bare' && !ONLY.includes(k)) delete configs[k];
+// BENCH_CONFIGS='name;name': only these rows (bare is always measured: it is the baseline).
+if (process.env.BENCH_CONFIGS) {
+  const keep = new Set(['bare', ...process.env.BENCH_CONFIGS.split(';').map((s) => s.trim())]);
+  for (const k of Object.keys(configs)) if (!keep.has(k)) delete configs[k];
+}
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 let port = 38200;
 try {

@@ -3,13 +3,14 @@ import type { InstrumentationName, ShopOtelConfig } from '../config';
 import { consumeHook, publishHook } from './amqp-hooks';
 import { requestHook } from './http-hooks';
 import { PeerTrust } from '../business-ids/trust';
+import type { WinstonSink } from './winston-record-transport';
 
 /**
  * The instrumentations shop-otel offers, as a typed map from name to a lazy factory: a package
  * is required only when its instrumentation is enabled, so a service pays start-up time only for
  * what it uses.
  */
-type Factory = (config: ShopOtelConfig) => Instrumentation | Instrumentation[];
+type Factory = (config: ShopOtelConfig, sink?: WinstonSink) => Instrumentation | Instrumentation[];
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const FACTORIES: Record<InstrumentationName, Factory> = {
@@ -50,13 +51,10 @@ const FACTORIES: Record<InstrumentationName, Factory> = {
       new AmqpEventsInstrumentation(),
     ];
   },
-  winston: (config) => {
-    const { WinstonInstrumentation } = require('@opentelemetry/instrumentation-winston') as typeof import('@opentelemetry/instrumentation-winston');
-    const { installWinstonDebugGate } = require('./winston-debug-gate') as typeof import('./winston-debug-gate');
-    installWinstonDebugGate();
-    const { installWinstonSafeMetadata } = require('./winston-safe-metadata') as typeof import('./winston-safe-metadata');
-    installWinstonSafeMetadata();
-    return new WinstonInstrumentation({ disableLogSending: config.logs.exporters.length === 0 });
+  // Upstream's instrumentation for correlation and configuration, our transport for the records (winston-instrumentation.ts).
+  winston: (config, sink) => {
+    const { ShopWinstonInstrumentation } = require('./winston-instrumentation') as typeof import('./winston-instrumentation');
+    return new ShopWinstonInstrumentation({ disableLogSending: config.logs.exporters.length === 0 }, sink);
   },
   'runtime-node': () => {
     const { RuntimeNodeInstrumentation } = require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
@@ -64,6 +62,7 @@ const FACTORIES: Record<InstrumentationName, Factory> = {
   },
 };
 
-export function createInstrumentations(config: ShopOtelConfig): Instrumentation[] {
-  return config.instrumentations.flatMap((name) => FACTORIES[name](config));
+/** `sink`: where the winston transport sends its records (the SDK's LoggerProvider and its safe wrapper). */
+export function createInstrumentations(config: ShopOtelConfig, sink?: WinstonSink): Instrumentation[] {
+  return config.instrumentations.flatMap((name) => FACTORIES[name](config, sink));
 }

@@ -10,13 +10,12 @@ import { debugControl } from '../policy/debug-control';
  * it cost without shop-otel; the app's own transports are never touched.
  */
 const kLevel = Symbol('shop-otel.configured-level');
-let installed = false;
+const installed = new WeakSet<object>();
 
-export function installWinstonDebugGate(): void {
-  if (installed) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { OpenTelemetryTransportV3 } = require('@opentelemetry/winston-transport') as { OpenTelemetryTransportV3: { prototype: object } };
-  Object.defineProperty(OpenTelemetryTransportV3.prototype, 'level', {
+/** On the prototype of the transport that sends to OpenTelemetry (winston-record-transport.ts). */
+export function installWinstonDebugGate(proto: object): void {
+  if (installed.has(proto)) return;
+  Object.defineProperty(proto, 'level', {
     configurable: true,
     get(this: { [kLevel]?: string }) {
       if (debugControl.serviceDebug || getScope(context.active())?.debug !== undefined) return 'debug';
@@ -26,5 +25,5 @@ export function installWinstonDebugGate(): void {
       this[kLevel] = value;
     },
   });
-  installed = true;
+  installed.add(proto);
 }

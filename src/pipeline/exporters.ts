@@ -20,6 +20,13 @@ import type { OtlpProtocol } from '../config';
 import type { OtlpNodeHttpConfiguration } from '../internal-types';
 import { otlpHttpOptions, type OtlpSignal } from './otlp-options';
 import { createUnrefTransport } from './otlp-transport';
+import { encodeLogsRequest } from './otlp-logs-encoder';
+
+/** Upstream's protobuf logs serializer with our encoder for the request (the same bytes, cheaper: otlp-logs-encoder.ts). */
+const LogsProtobuf: ISerializer<ReadableLogRecord[], unknown> = {
+  serializeRequest: encodeLogsRequest,
+  deserializeResponse: (data) => ProtobufLogsSerializer.deserializeResponse(data),
+};
 
 /**
  * OTLP/HTTP exporters for the three signals, protobuf (default) or JSON, built from upstream's
@@ -47,7 +54,7 @@ export function otlpSpanExporter(protocol: OtlpProtocol): SpanExporter {
 }
 
 export function otlpLogExporter(protocol: OtlpProtocol): LogRecordExporter {
-  return exporter<ReadableLogRecord[], unknown>('LOGS', protocol, (protocol === 'http/json' ? JsonLogsSerializer : ProtobufLogsSerializer) as ISerializer<ReadableLogRecord[], unknown>, LogsExporterMetricsHelper as never);
+  return exporter<ReadableLogRecord[], unknown>('LOGS', protocol, (protocol === 'http/json' ? (JsonLogsSerializer as ISerializer<ReadableLogRecord[], unknown>) : LogsProtobuf), LogsExporterMetricsHelper as never);
 }
 
 /** Cumulative temporality (what Prometheus expects), as upstream's default. */
@@ -64,7 +71,7 @@ export function serializeSpans(protocol: OtlpProtocol, spans: ReadableSpan[]): U
 }
 
 export function serializeLogs(protocol: OtlpProtocol, records: ReadableLogRecord[]): Uint8Array | undefined {
-  return (protocol === 'http/json' ? JsonLogsSerializer : ProtobufLogsSerializer).serializeRequest(records);
+  return protocol === 'http/json' ? JsonLogsSerializer.serializeRequest(records) : encodeLogsRequest(records);
 }
 
 /**
