@@ -340,7 +340,12 @@ describe('high availability: two Prometheus replicas, a two-node Alertmanager cl
 
   beforeAll(async () => {
     r = await localReceivers.startLocalReceivers(path.join(dir, 'receivers-ha'));
-    al = await alerting.startAlerting({ dir: path.join(dir, 'ha'), receivers: r, otlpLogsUrl: 'http://127.0.0.1:9/v1/logs', nodes: 2, timeScale: 60 });
+    // Time scale 10 (group_interval 12 s), not 60 (2 s): two Prometheus replicas disagree for up
+    // to one evaluation (1 s) when a rule stops firing, the later one's last "firing" makes the
+    // alert fire again for that second, and a group interval that short notified that flap as a
+    // second firing and resolved notification (seen: tg and chat twice). In production the group
+    // interval (2 m) is many evaluations long; so here.
+    al = await alerting.startAlerting({ dir: path.join(dir, 'ha'), receivers: r, otlpLogsUrl: 'http://127.0.0.1:9/v1/logs', nodes: 2, timeScale: 10 });
     // Both nodes see each other before any alert arrives.
     await waitFor('a two-member cluster', async () => {
       const s = await (await fetch(`${al.url}/api/v2/status`)).json();
@@ -384,7 +389,7 @@ describe('high availability: two Prometheus replicas, a two-node Alertmanager cl
       const m = mentions(r, 'ShopHaProbe');
       return m.tg.some((x: any) => /RESOLVED/.test(x.body.text)) && m.mail.some((x: any) => /^\[RESOLVED\]/.test(x.subject)) && m.sms.some((x: any) => /^\[RESOLVED\]/.test(x.body.text));
     }, 60_000);
-    await sleep(5000); // the second node's turn (peer position × peer timeout) has long passed
+    await sleep(9000); // the second node's turn (peer position × peer timeout, 6 s) has long passed
     const m = mentions(r, 'ShopHaProbe');
     const firing = (xs: any[], get: (x: any) => string) => xs.filter((x) => !/RESOLVED/.test(get(x))).length;
     const resolved = (xs: any[], get: (x: any) => string) => xs.filter((x) => /RESOLVED/.test(get(x))).length;

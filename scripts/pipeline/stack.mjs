@@ -179,7 +179,10 @@ export function startPrometheus(dir, ports, { ruleFiles = [], alertmanagers = []
  * `clusterPort` and `peers` (host:port) make it one node of a gossip cluster on loopback; without
  * them clustering is off.
  */
-export function startAlertmanager(dir, { port, configFile, clusterPort, peers = [], name = 'alertmanager', peerTimeout = '2s' }) {
+// peerTimeout: how long the second node waits for the first's notification log entry before it
+// sends too. 2 s sent duplicates when the whole suite loaded the two cores (the first node's
+// webhook call and its gossip took longer); Alertmanager's default is 15 s.
+export function startAlertmanager(dir, { port, configFile, clusterPort, peers = [], name = 'alertmanager', peerTimeout = '6s' }) {
   const work = path.join(dir, name);
   mkdirSync(work, { recursive: true });
   const url = `http://127.0.0.1:${port}`;
