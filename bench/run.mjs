@@ -13,6 +13,7 @@ import { fixedRate, quietLatency, request, saturate, sequential } from './lib/lo
 import { ablations, peerDir, ROOT, variants } from './variants.mjs';
 import { runCollectorBench } from './collector.mjs';
 import { writeResults } from './report.mjs';
+import { startCountingReceiver } from './lib/harness.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
@@ -51,20 +52,6 @@ async function prepareDb() {
   await client.end();
 }
 
-async function startReceiver() {
-  const proc = spawn(process.execPath, [path.join(ROOT, 'bench/lib/receiver.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve, reject) => {
-    proc.stdout.once('data', (d) => resolve(Number(/receiver (\d+)/.exec(String(d))?.[1])));
-    proc.once('exit', () => reject(new Error('receiver exited')));
-  });
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    url,
-    proc,
-    counts: async () => JSON.parse((await request(url, 'GET', '/counts')).body),
-    reset: () => request(url, 'POST', '/reset'),
-  };
-}
 
 /** Spawn the app under a variant; resolves when it served its first request (start-up time). */
 async function startApp(v) {
@@ -186,7 +173,7 @@ async function countPerRequest(v, receiver) {
 
 async function main() {
   const started = new Date();
-  const receiver = await startReceiver();
+  const receiver = await startCountingReceiver();
   await prepareDb();
   let list = variants(receiver.url);
   if (flag('--ablation')) list = [...list.filter((v) => v.id === 'bare' || v.id === 'shop-otel'), ...ablations(receiver.url)];

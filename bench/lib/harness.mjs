@@ -64,7 +64,34 @@ export async function startCountingReceiver() {
         await sleep(1000);
       }
     },
+    reset: () => request(url, 'POST', '/reset'),
     stop: () => proc.kill('SIGTERM'),
+  };
+}
+
+/**
+ * The bench app under one variant (`args`: its preload, none for bare) on `port`, for the micro
+ * benchmarks that compare variants (bench/micro/cpu-request.mjs, log-burst.mjs): resolves once it
+ * answers /health; a variant that exits or does not answer within 30 s is a failed run.
+ */
+export async function spawnVariantApp({ name, args, env, port }) {
+  const proc = spawn(process.execPath, [...args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: String(port), DATABASE_URL, AMQP_URL, ...env }, stdio: ['ignore', 'ignore', 'ignore'] });
+  const base = `http://127.0.0.1:${port}`;
+  const t0 = Date.now();
+  while ((await request(base, 'GET', '/health').catch(() => ({ status: 0 }))).status !== 200) {
+    if (proc.exitCode !== null || Date.now() - t0 > 30_000) {
+      proc.kill('SIGKILL');
+      throw new Error(`${name}: the bench app did not start (exit code ${proc.exitCode})`);
+    }
+    await sleep(20);
+  }
+  return {
+    proc,
+    base,
+    stop: () => {
+      proc.kill('SIGTERM');
+      return new Promise((resolve) => (proc.exitCode !== null ? resolve() : proc.once('exit', resolve)));
+    },
   };
 }
 

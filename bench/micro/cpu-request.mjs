@@ -4,14 +4,11 @@
 //   node bench/micro/cpu-request.mjs [rounds] [rate] [seconds]
 //   CPU_REQUEST_CONFIGS='{"label": {...env}}' replaces the shop-otel rows (bare is always run);
 //   BENCH_BEFORE_DIST=<dist> adds an older build.
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuFineMs, rssMb } from '../lib/proc.mjs';
-import { fixedRate, request } from '../lib/load.mjs';
-import { prepareTable, startCountingReceiver, DATABASE_URL, AMQP_URL } from '../lib/harness.mjs';
-import { ROOT } from '../variants.mjs';
+import { fixedRate } from '../lib/load.mjs';
+import { prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 
 const [ROUNDS = 3, RATE = 450, SECONDS = 10] = process.argv.slice(2).map(Number);
 const receiver = await startCountingReceiver();
@@ -32,21 +29,14 @@ try {
     const names = Object.keys(configs);
     for (const name of names.map((_, i) => names[(i + round) % names.length])) {
       const c = configs[name];
-      const env = { PATH: process.env.PATH, PORT: String(++port), DATABASE_URL, AMQP_URL, TABLE: table, EXCHANGE: `cpureq.${process.pid}`, QUEUE: `cpureq.${process.pid}`, OTEL_SERVICE_NAME: 'cpu-request', ...c.env };
-      const app = spawn(process.execPath, [...c.args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'ignore'] });
-      const base = `http://127.0.0.1:${port}`;
-      const t0 = Date.now();
-      while ((await request(base, 'GET', '/health').catch(() => ({ status: 0 }))).status !== 200) {
-        if (app.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`${name}: the bench app did not start (exit code ${app.exitCode})`);
-        await sleep(20);
-      }
+      const app = await spawnVariantApp({ name, args: c.args, port: ++port, env: { TABLE: table, EXCHANGE: `cpureq.${process.pid}`, QUEUE: `cpureq.${process.pid}`, OTEL_SERVICE_NAME: 'cpu-request', ...c.env } });
+      const base = app.base;
       await fixedRate(base, RATE, RATE * 3); // warm-up (JIT, pools)
-      const c0 = cpuFineMs(app.pid);
+      const c0 = cpuFineMs(app.proc.pid);
       const r = await fixedRate(base, RATE, RATE * SECONDS);
-      const us = ((cpuFineMs(app.pid) - c0) * 1000) / (RATE * SECONDS);
-      res[name].push({ us, p50: r.p50, p99: r.p99, rss: rssMb(app.pid), errors: r.errors });
-      app.kill('SIGTERM');
-      await new Promise((resolve) => app.once('exit', resolve));
+      const us = ((cpuFineMs(app.proc.pid) - c0) * 1000) / (RATE * SECONDS);
+      res[name].push({ us, p50: r.p50, p99: r.p99, rss: rssMb(app.proc.pid), errors: r.errors });
+      await app.stop();
       process.stderr.write(`cpu-request: round ${round + 1} ${name}: ${us.toFixed(0)} µs/request, p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms, RSS ${res[name].at(-1).rss.toFixed(0)} MB\n`);
     }
   }

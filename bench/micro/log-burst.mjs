@@ -4,14 +4,12 @@
 // time; alternating rounds, medians. Needs the services; starts its own receiver.
 //   node bench/micro/log-burst.mjs [rounds]      BENCH_BEFORE_DIST=<dist> adds an older build (inside the
 //   repository, e.g. node_modules/.dist-before, so that it resolves the same packages), BENCH_CONFIGS='a;b' only those rows
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuFineMs } from '../lib/proc.mjs';
-import { request, sequential } from '../lib/load.mjs';
-import { prepareTable, startCountingReceiver, DATABASE_URL, AMQP_URL } from '../lib/harness.mjs';
-import { ROOT } from '../variants.mjs';
+import { sequential } from '../lib/load.mjs';
+import { prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const L = 40;
@@ -48,30 +46,23 @@ try {
     const names = Object.keys(configs);
     for (const name of names.map((_, i) => names[(i + round) % names.length])) {
       const c = configs[name];
-      const env = { PATH: process.env.PATH, PORT: String(++port), DATABASE_URL, AMQP_URL, TABLE: table, EXCHANGE: `logburst.${process.pid}`, QUEUE: `logburst.${process.pid}`, OTEL_SERVICE_NAME: 'log-burst', ...c.env };
-      const app = spawn(process.execPath, [...c.args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'ignore'] });
-      const base = `http://127.0.0.1:${port}`;
-      const t0 = Date.now();
-      while ((await request(base, 'GET', '/health').catch(() => ({ status: 0 }))).status !== 200) {
-        if (app.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`${name}: the bench app did not start (exit code ${app.exitCode})`);
-        await sleep(20);
-      }
+      const app = await spawnVariantApp({ name, args: c.args, port: ++port, env: { TABLE: table, EXCHANGE: `logburst.${process.pid}`, QUEUE: `logburst.${process.pid}`, OTEL_SERVICE_NAME: 'log-burst', ...c.env } });
+      const base = app.base;
       await sequential(base, 'POST', `/log-burst?n=${N}`, 10, 15); // warm-up (JIT)
       await sleep(1500);
-      const a0 = cpuFineMs(app.pid);
+      const a0 = cpuFineMs(app.proc.pid);
       await sequential(base, 'POST', '/log-burst?n=0', L, 15);
       await sleep(1500);
-      const a1 = cpuFineMs(app.pid);
+      const a1 = cpuFineMs(app.proc.pid);
       const before = (await receiver.counts()).logs;
-      const b0 = cpuFineMs(app.pid);
+      const b0 = cpuFineMs(app.proc.pid);
       await sequential(base, 'POST', `/log-burst?n=${N}`, L, 15);
       await sleep(1500);
-      const b1 = cpuFineMs(app.pid);
+      const b1 = cpuFineMs(app.proc.pid);
       const us = ((b1 - b0 - (a1 - a0)) * 1000) / (L * N);
       const exported = ((await receiver.counts()).logs - before) / (L * N);
       res[name].push({ us, exported });
-      app.kill('SIGTERM');
-      await new Promise((r) => app.once('exit', r));
+      await app.stop();
       process.stderr.write(`log-burst: round ${round + 1} ${name}: ${us.toFixed(2)} µs/call, ${(exported * 100).toFixed(0)} % exported\n`);
     }
   }

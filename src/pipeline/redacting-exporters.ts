@@ -27,33 +27,32 @@ import type { PendingLedger } from './pending-ledger';
 const TAKEN: ExportResult = { code: ExportResultCode.SUCCESS };
 const FAILED_AT_SHUTDOWN: ExportResult = { code: ExportResultCode.FAILED, error: new ShutdownAbort('export skipped: shutting down after the collector did not answer') };
 
-export class RedactingSpanExporter implements SpanExporter {
+/** What the span and log halves share: the gate, the ledger, the early answer (see above). */
+abstract class RedactingExporter<T extends object> {
   constructor(
-    private readonly inner: SpanExporter,
-    private readonly redactor: Redactor,
+    private readonly inner: { export(items: T[], cb: (r: ExportResult) => void): void; shutdown(): Promise<void>; forceFlush?(): Promise<void> },
+    protected readonly redactor: Redactor,
     private readonly gate: ExportGate,
-    private readonly ledger?: PendingLedger<ReadableSpan>,
+    private readonly ledger?: PendingLedger<T>,
   ) {}
 
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+  /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
+  abstract redact(items: T[]): void;
+
+  export(items: T[], resultCallback: (result: ExportResult) => void): void {
     const ledger = this.ledger;
     if (!ledger) {
       const done = this.gate.track(resultCallback);
       if (!done) return;
-      this.redact(spans);
-      this.inner.export(spans, done);
+      this.redact(items);
+      this.inner.export(items, done);
       return;
     }
-    const done = this.gate.track((r) => ledger.settle(spans, r));
+    const done = this.gate.track((r) => ledger.settle(items, r));
     if (!done) return resultCallback(FAILED_AT_SHUTDOWN);
-    this.redact(spans);
-    this.inner.export(spans, done);
+    this.redact(items);
+    this.inner.export(items, done);
     resultCallback(TAKEN);
-  }
-
-  /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
-  redact(spans: ReadableSpan[]): void {
-    for (const span of spans) this.redactor.redactSpan(span as unknown as Parameters<Redactor['redactSpan']>[0]);
   }
 
   shutdown(): Promise<void> {
@@ -65,31 +64,21 @@ export class RedactingSpanExporter implements SpanExporter {
   }
 }
 
-export class RedactingLogExporter implements LogRecordExporter {
-  constructor(
-    private readonly inner: LogRecordExporter,
-    private readonly redactor: Redactor,
-    private readonly gate: ExportGate,
-    private readonly ledger?: PendingLedger<ReadableLogRecord>,
-  ) {}
-
-  export(records: ReadableLogRecord[], resultCallback: (result: ExportResult) => void): void {
-    const ledger = this.ledger;
-    if (!ledger) {
-      const done = this.gate.track(resultCallback);
-      if (!done) return;
-      this.redact(records);
-      this.inner.export(records, done);
-      return;
-    }
-    const done = this.gate.track((r) => ledger.settle(records, r));
-    if (!done) return resultCallback(FAILED_AT_SHUTDOWN);
-    this.redact(records);
-    this.inner.export(records, done);
-    resultCallback(TAKEN);
+export class RedactingSpanExporter extends RedactingExporter<ReadableSpan> implements SpanExporter {
+  constructor(inner: SpanExporter, redactor: Redactor, gate: ExportGate, ledger?: PendingLedger<ReadableSpan>) {
+    super(inner, redactor, gate, ledger);
   }
 
-  /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
+  redact(spans: ReadableSpan[]): void {
+    for (const span of spans) this.redactor.redactSpan(span as unknown as Parameters<Redactor['redactSpan']>[0]);
+  }
+}
+
+export class RedactingLogExporter extends RedactingExporter<ReadableLogRecord> implements LogRecordExporter {
+  constructor(inner: LogRecordExporter, redactor: Redactor, gate: ExportGate, ledger?: PendingLedger<ReadableLogRecord>) {
+    super(inner, redactor, gate, ledger);
+  }
+
   redact(records: ReadableLogRecord[]): void {
     for (const record of records) {
       this.redactor.redactAttributes(record.attributes as Record<string, unknown>, undefined, record.spanContext);
@@ -97,14 +86,6 @@ export class RedactingLogExporter implements LogRecordExporter {
       const redacted = this.redactor.redactLogBody(body);
       if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;
     }
-  }
-
-  shutdown(): Promise<void> {
-    return this.gate.guard(this.inner.shutdown());
-  }
-
-  forceFlush(): Promise<void> {
-    return this.gate.guard(this.inner.forceFlush?.() ?? Promise.resolve());
   }
 }
 
