@@ -14,9 +14,14 @@ type Factory = (config: ShopOtelConfig, sink?: WinstonSink) => Instrumentation |
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const FACTORIES: Record<InstrumentationName, Factory> = {
+  // Server spans are ours (http-server.ts: a quarter of the cost, measured there); client spans upstream's.
   http: (config) => {
     const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-    return new HttpInstrumentation({ requestHook: requestHook(new PeerTrust(config.businessIds.trustedPeers)) });
+    const { HttpServerInstrumentation } = require('./http-server') as typeof import('./http-server');
+    return [
+      new HttpServerInstrumentation({ onRequest: requestHook(new PeerTrust(config.businessIds.trustedPeers)), durations: config.metrics.durations }),
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
+    ];
   },
   // fetch() in Node 20 is undici, which the http instrumentation does not see.
   undici: () => {

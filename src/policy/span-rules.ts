@@ -25,7 +25,8 @@ import { COMPONENTS, isComponent, type EventName } from './schema';
  *                      mes-api, late order   -> mes.order.delayed
  *   amqplib publish    error / nack          -> messaging.delivery.failed
  */
-const HTTP = '@opentelemetry/instrumentation-http';
+// Server spans come from our instrumentation (instrumentations/http-server.ts); upstream's name is kept for apps that add instrumentation-http themselves.
+const HTTP_SERVER = new Set(['shop-otel-http-server', '@opentelemetry/instrumentation-http']);
 const PG = '@opentelemetry/instrumentation-pg';
 const AMQP = '@opentelemetry/instrumentation-amqplib';
 
@@ -80,7 +81,7 @@ export class PolicySpanProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     try {
       const scope = span.instrumentationScope.name;
-      if (scope === HTTP && span.kind === SpanKind.SERVER) this.httpServer(span);
+      if (HTTP_SERVER.has(scope) && span.kind === SpanKind.SERVER) this.httpServer(span);
       else if (scope === PG && span.attributes['db.query.text'] !== undefined) this.query(span);
       else if (scope === AMQP && span.kind === SpanKind.CONSUMER) this.consumed(span);
       else if (scope === AMQP && span.kind === SpanKind.PRODUCER && span.status.code === SpanStatusCode.ERROR) this.publishFailed(span);
