@@ -21,11 +21,18 @@ import type { OtlpNodeHttpConfiguration } from '../internal-types';
 import { otlpHttpOptions, type OtlpSignal } from './otlp-options';
 import { createUnrefTransport } from './otlp-transport';
 import { encodeLogsRequest } from './otlp-logs-encoder';
+import { encodeTraceRequest } from './otlp-trace-encoder';
 
 /** Upstream's protobuf logs serializer with our encoder for the request (the same bytes, cheaper: otlp-logs-encoder.ts). */
 const LogsProtobuf: ISerializer<ReadableLogRecord[], unknown> = {
   serializeRequest: encodeLogsRequest,
   deserializeResponse: (data) => ProtobufLogsSerializer.deserializeResponse(data),
+};
+
+/** Upstream's protobuf trace serializer with our encoder for the request (the same bytes, cheaper: otlp-trace-encoder.ts). */
+const TraceProtobuf: ISerializer<ReadableSpan[], unknown> = {
+  serializeRequest: encodeTraceRequest,
+  deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
 };
 
 /**
@@ -50,7 +57,7 @@ function exporter<Internal, Response>(
 }
 
 export function otlpSpanExporter(protocol: OtlpProtocol): SpanExporter {
-  return exporter<ReadableSpan[], unknown>('TRACES', protocol, (protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer) as ISerializer<ReadableSpan[], unknown>, TraceExporterMetricsHelper as never);
+  return exporter<ReadableSpan[], unknown>('TRACES', protocol, (protocol === 'http/json' ? (JsonTraceSerializer as ISerializer<ReadableSpan[], unknown>) : TraceProtobuf), TraceExporterMetricsHelper as never);
 }
 
 export function otlpLogExporter(protocol: OtlpProtocol): LogRecordExporter {
@@ -67,7 +74,7 @@ export function otlpMetricExporter(protocol: OtlpProtocol): PushMetricExporter {
 
 /** The request body an export of these would send (the exit flush serialises on the main thread, synchronously). */
 export function serializeSpans(protocol: OtlpProtocol, spans: ReadableSpan[]): Uint8Array | undefined {
-  return (protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer).serializeRequest(spans);
+  return protocol === 'http/json' ? JsonTraceSerializer.serializeRequest(spans) : encodeTraceRequest(spans);
 }
 
 export function serializeLogs(protocol: OtlpProtocol, records: ReadableLogRecord[]): Uint8Array | undefined {
