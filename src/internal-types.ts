@@ -5,10 +5,16 @@
 
 /**
  * sdk-logs' LogRecordImpl keeps its body in `_body` and ignores the `body` setter once the record
- * is emitted (read-only). Redaction runs at export time, after that, so it writes `_body`.
+ * is emitted (read-only). Redaction runs at export time, after that, so it writes `_body`; our
+ * PrimitiveLogRecord (pipeline/direct-logs.ts) keeps its body in the same field.
  */
 export interface LogRecordImplInternals {
   _body?: unknown;
+}
+
+/** sdk-logs' Logger keeps its instrumentation scope, the object its records carry, in `_instrumentationScope`. */
+export interface SdkLoggerInternals {
+  _instrumentationScope?: unknown;
 }
 
 /**

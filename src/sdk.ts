@@ -30,6 +30,7 @@ import { installRequireFilter, type RequireFn } from './instrumentations/require
 import { LazyLogExporter, LazyMetricExporter, LazySpanExporter } from './pipeline/lazy-exporters';
 import { ExportGate } from './pipeline/export-gate';
 import { WithoutDurationHistograms } from './pipeline/duration-metrics';
+import { DirectLogProvider, sdkLoggerScope } from './pipeline/direct-logs';
 import { ExportDrops, quietExportFailures } from './pipeline/export-drops';
 import { ExitFlusher, type ExitPart } from './pipeline/exit-flush';
 import { LedgerLogProcessor, LedgerSpanProcessor, PendingLedger } from './pipeline/pending-ledger';
@@ -132,11 +133,10 @@ function build(config: ShopOtelConfig): ShopOtel {
   });
   trace.setGlobalTracerProvider(tracerProvider);
 
-  const loggerProvider = new LoggerProvider({
-    resource,
-    logRecordLimits: config.logs.limits,
-    processors: [new BusinessIdLogProcessor(config.component, config.businessIds), new PolicyLogProcessor(logProcessors(config, redactor, gate, exit), config.policy.minLevel, () => debug)],
-  });
+  const logRecordProcessors = [new BusinessIdLogProcessor(config.component, config.businessIds), new PolicyLogProcessor(logProcessors(config, redactor, gate, exit), config.policy.minLevel, () => debug)];
+  const loggerProvider = new LoggerProvider({ resource, logRecordLimits: config.logs.limits, processors: logRecordProcessors });
+  // The winston transport's all-primitive records skip the SDK's LogRecordImpl, into the same processors (pipeline/direct-logs.ts).
+  const directLogs = new DirectLogProvider(loggerProvider, resource, logRecordProcessors, config.logs.limits, sdkLoggerScope);
   // The app and the instrumentations emit through a wrapper that makes any value a valid one (privacy/safe-values.ts).
   const safeLoggerProvider = new SafeLoggerProvider(loggerProvider);
   logs.setGlobalLoggerProvider(safeLoggerProvider);
@@ -152,8 +152,8 @@ function build(config: ShopOtelConfig): ShopOtel {
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const requireBefore = (require('node:module') as { prototype: { require: RequireFn } }).prototype.require;
-  // The winston transport emits all-primitive records straight into the SDK's provider, the rest through the safe one.
-  const instrumentations = createInstrumentations(config, { sdk: loggerProvider, safe: safeLoggerProvider });
+  // The winston transport emits all-primitive records straight into the SDK's processors, the rest through the safe provider.
+  const instrumentations = createInstrumentations(config, { sdk: directLogs, safe: safeLoggerProvider });
   const disableInstrumentations = registerInstrumentations({
     instrumentations,
     tracerProvider,
@@ -180,6 +180,7 @@ function build(config: ShopOtelConfig): ShopOtel {
       (stopped ??= (async () => {
         removeHooks();
         removeDebugSignal();
+        directLogs.stop();
         await Promise.allSettled(providers.map((p) => p.forceFlush()));
         removeRequireFilter();
         disableInstrumentations();
