@@ -13,6 +13,7 @@ interface Out {
   cases: string[];
   spans: Array<{ name: string; kind: number; traceId: string; spanId: string; parentSpanId?: string; attributes: Record<string, unknown>; status: unknown; events: unknown[] }>;
   seen: Record<string, { handler: string | null; end?: string | null; timer?: string | null }>;
+  https: { loadedBefore: boolean; wrappedOnLoad: boolean };
 }
 
 const run = promisify(execFile);
@@ -52,9 +53,11 @@ describe('HTTP server spans: ours match instrumentation-http', () => {
   let upstream: Map<string, unknown>;
   let ours: Map<string, unknown>;
   let cases: string[];
+  let https: Out['https'][];
   beforeAll(async () => {
     const [u, o] = await Promise.all([serve('upstream'), serve('ours')]);
     cases = u.cases;
+    https = [u.https, o.https];
     upstream = byCase(u);
     ours = byCase(o);
   });
@@ -67,6 +70,11 @@ describe('HTTP server spans: ours match instrumentation-http', () => {
 
   it('the same name, kind, attributes (and their order), status, events and context for every request', () => {
     for (const c of cases) expect({ case: c, span: ours.get(c) }).toEqual({ case: c, span: upstream.get(c) });
+  });
+
+  it('node:https is not loaded for the app, and is patched once the app loads it', () => {
+    expect(https[1]).toEqual({ loadedBefore: false, wrappedOnLoad: true });
+    expect(https[1]).toEqual(https[0]);
   });
 
   it('the cases cover what they claim', () => {
