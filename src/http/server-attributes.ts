@@ -132,7 +132,7 @@ function pathAndQuery(request: IncomingMessage, scheme: string): { path?: string
   const url = request.url ?? '/';
   const host = request.headers.host;
   // The fast path also needs a Host that the parser accepts unchanged; a plain host[:port] always is.
-  if (plainPath(url) && (!host || plainHost(host))) return { path: url };
+  if (plainPath(url) && (!host || hostInfo(host, scheme).plain)) return { path: url };
   try {
     const parsed = new URL(url, `${scheme}://${host || 'localhost'}`);
     return { path: parsed.pathname, query: parsed.search ? redactQuery(parsed.search.slice(1)) : undefined };
@@ -154,6 +154,17 @@ function plainHost(host: string): boolean {
   return m !== null && (m[1] === undefined || Number(m[1]) <= 65535);
 }
 
+/**
+ * A service's requests nearly all carry the same Host: its parse and check are kept for the last
+ * one seen (one entry; the values are immutable strings, so a hit is exact).
+ */
+let lastHost: { host: string; scheme: string; parsed: HostPort; plain: boolean } | undefined;
+function hostInfo(host: string, scheme: string): { parsed: HostPort; plain: boolean } {
+  if (lastHost !== undefined && lastHost.host === host && lastHost.scheme === scheme) return lastHost;
+  lastHost = { host, scheme, parsed: parseHostHeader(host, scheme), plain: plainHost(host) };
+  return lastHost;
+}
+
 export function requestAttributes(request: IncomingMessage, scheme: 'http' | 'https'): Attributes {
   const headers = request.headers;
   const method = request.method;
@@ -165,7 +176,7 @@ export function requestAttributes(request: IncomingMessage, scheme: 'http' | 'ht
   };
   const forwarding = headers.forwarded !== undefined || headers['x-forwarded-host'] !== undefined;
   const host = headers.host;
-  const server = !forwarding && typeof host === 'string' && host.length > 0 ? parseHostHeader(host, scheme) : serverAddress(request, scheme);
+  const server = !forwarding && typeof host === 'string' && host.length > 0 ? hostInfo(host, scheme).parsed : serverAddress(request, scheme);
   if (server?.host !== undefined) attributes['server.address'] = server.host;
   if (socket) {
     if (socket.remoteAddress !== undefined) attributes['network.peer.address'] = socket.remoteAddress;
