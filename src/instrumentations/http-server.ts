@@ -100,7 +100,8 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 
 
 export class HttpServerInstrumentation extends InstrumentationBase<HttpServerConfig> {
   private histogram: Histogram | undefined;
-  private readonly patched = new Set<object>();
+  // Created on first use: InstrumentationBase's constructor enables the hooks before this class's fields exist.
+  private patched: Set<object> | undefined;
 
   constructor(config: HttpServerConfig = {}) {
     super('shop-otel-http-server', VERSION, config);
@@ -124,7 +125,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerCon
           (exports?: typeof http) => {
             if (exports === undefined) return;
             const proto = exports.Server.prototype as unknown as { emit: Emit };
-            if (this.patched.delete(proto)) this._unwrap(proto, 'emit');
+            if (this.patched?.delete(proto)) this._unwrap(proto, 'emit');
           },
         ),
     );
@@ -142,6 +143,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerCon
 
   /** Once per prototype: the CommonJS and the ESM hook both see node:http. */
   private patch(proto: { emit: Emit }, scheme: 'http' | 'https'): void {
+    this.patched ??= new Set();
     if (this.patched.has(proto)) return;
     this.patched.add(proto);
     this._wrap(proto, 'emit', (original: Emit) => {
@@ -166,13 +168,14 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerCon
 
   /** The request's span and context, or undefined (serve it without) if anything about it fails. */
   private start(request: IncomingMessage, response: ServerResponse, scheme: 'http' | 'https'): Context | undefined {
+    let span: Span | undefined;
     try {
       const attributes = requestAttributes(request, scheme);
       // Named by the method as sent (upstream's choice: `PROPFIND /dav`, attribute `_OTHER`).
       const method = request.method || 'GET';
       const start = performance.now();
       const extracted = propagation.extract(ROOT_CONTEXT, request.headers);
-      const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, extracted);
+      span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, extracted);
       const rpc: RPCMetadata = { type: RPCType.HTTP, span };
       const ctx = setRPCMetadata(trace.setSpan(extracted, span), rpc);
       const state: ServerState = { owner: this, span, rpc, method, start, done: false };
@@ -196,6 +199,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerCon
       return ctx;
     } catch (e) {
       shopDiag.debug('http server span not started', e);
+      span?.end(); // never left open: the request is served without it
       return undefined;
     }
   }
