@@ -305,19 +305,31 @@ describe('alerting end to end: incidents → alerts → the right channels → r
     const dashboards: any = await import('../scripts/alerting/dashboards.mjs');
     const queries = dashboards.panelQueries();
     expect(queries.length).toBeGreaterThan(40);
-    const empty: string[] = [];
     // As Grafana runs them: instant queries at now, the others as range queries over the last
     // 10 minutes (the incidents above), step 15 s; variables at their defaults.
-    const end = Date.now() / 1000;
-    for (const q of queries) {
-      const expr = dashboards.expandVariables(q.expr, { range: '10m', variables: q.variables });
-      const url = q.instant
-        ? `${st.prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`
-        : `${st.prometheus.url}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${end - 600}&end=${end}&step=15`;
-      const json: any = await (await fetch(url)).json();
-      expect(json.status, `${q.dashboard} / ${q.panel}: ${expr}: ${JSON.stringify(json.error)}`).toBe('success');
-      if (json.data.result.length === 0) empty.push(`${q.dashboard} / ${q.panel}: ${expr}`);
+    const emptyOf = async (list: any[]) => {
+      const end = Date.now() / 1000;
+      const empty: any[] = [];
+      for (const q of list) {
+        const expr = dashboards.expandVariables(q.expr, { range: '10m', variables: q.variables });
+        const url = q.instant
+          ? `${st.prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`
+          : `${st.prometheus.url}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${end - 600}&end=${end}&step=15`;
+        const json: any = await (await fetch(url)).json();
+        expect(json.status, `${q.dashboard} / ${q.panel}: ${expr}: ${JSON.stringify(json.error)}`).toBe('success');
+        if (json.data.result.length === 0) empty.push(q);
+      }
+      return empty;
+    };
+    // The collector outage just above leaves the anomaly level unset at "now" until the span
+    // metrics are back and a rule evaluation has seen them (shop-anomaly.rules.yml: no level
+    // while the pipeline was down): a query at now may be empty for a few evaluations, as
+    // Grafana's would be. Each empty one is asked again for up to a minute; none may stay empty.
+    let empty = await emptyOf(queries);
+    for (const until = Date.now() + 60_000; empty.length > 0 && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 3000));
+      empty = await emptyOf(empty);
     }
-    expect(empty).toEqual([]);
-  }, 120_000);
+    expect(empty.map((q) => `${q.dashboard} / ${q.panel}: ${dashboards.expandVariables(q.expr, { range: '10m', variables: q.variables })}`)).toEqual([]);
+  }, 150_000);
 });
