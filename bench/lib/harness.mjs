@@ -75,13 +75,19 @@ export async function startCountingReceiver() {
  * answers /health; a variant that exits or does not answer within 30 s is a failed run.
  */
 export async function spawnVariantApp({ name, args, env, port }) {
-  const proc = spawn(process.execPath, [...args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: String(port), DATABASE_URL, AMQP_URL, ...env }, stdio: ['ignore', 'ignore', 'ignore'] });
+  // stdout stays ignored (the app's winston Console output is part of what is measured); the
+  // last 2 KB of stderr are kept so that a start that fails says why.
+  const proc = spawn(process.execPath, [...args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: String(port), DATABASE_URL, AMQP_URL, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderrTail = '';
+  proc.stderr.on('data', (d) => {
+    stderrTail = (stderrTail + d).slice(-2048);
+  });
   const base = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
   while ((await request(base, 'GET', '/health').catch(() => ({ status: 0 }))).status !== 200) {
     if (proc.exitCode !== null || Date.now() - t0 > 30_000) {
       proc.kill('SIGKILL');
-      throw new Error(`${name}: the bench app did not start (exit code ${proc.exitCode})`);
+      throw new Error(`${name}: the bench app did not start (exit code ${proc.exitCode}); its stderr ended with:\n${stderrTail}`);
     }
     await sleep(20);
   }
