@@ -12,6 +12,14 @@ export interface LogRecordImplInternals {
   _body?: unknown;
 }
 
+/**
+ * Node's EventEmitter keeps its listeners in `_events`, a prototype-less object keyed by event
+ * (instrumentations/http-server.ts reads it to skip the context for events nobody listens to).
+ */
+export interface EmitterInternals {
+  _events?: Record<string | symbol, unknown>;
+}
+
 /** sdk-logs' Logger keeps its instrumentation scope, the object its records carry, in `_instrumentationScope`. */
 export interface SdkLoggerInternals {
   _instrumentationScope?: unknown;

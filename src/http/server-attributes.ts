@@ -22,7 +22,7 @@ const REDACTED = 'REDACTED';
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
 
-export function normalizeMethod(method: string | undefined): string {
+function normalizeMethod(method: string | undefined): string {
   if (method == null) return 'GET';
   if (KNOWN_METHODS.has(method)) return method;
   const upper = method.toUpperCase();
@@ -75,7 +75,7 @@ function forwardedEntries(header: string): Array<Record<string, string>> {
   }
 }
 
-// Upstream's getServerAddress, unchanged.
+// Upstream's getServerAddress, unchanged but for the Host header's parse, kept for the last one seen.
 function serverAddress(request: IncomingMessage, scheme: string): HostPort | null {
   const headers = request.headers;
   const forwarded = headers.forwarded;
@@ -94,7 +94,7 @@ function serverAddress(request: IncomingMessage, scheme: string): HostPort | nul
     return parseHostHeader(xHost[0]);
   }
   const host = headers.host;
-  if (typeof host === 'string' && host.length > 0) return parseHostHeader(host, scheme);
+  if (typeof host === 'string' && host.length > 0) return hostInfo(host, scheme).parsed;
   return null;
 }
 
@@ -107,7 +107,7 @@ function removePort(input: string): string {
   }
 }
 
-// Upstream's getRemoteClientAddress, unchanged.
+// Upstream's getRemoteClientAddress, unchanged (a request without a socket has no address).
 function clientAddress(request: IncomingMessage): string | null {
   const forwarded = request.headers.forwarded;
   if (forwarded) {
@@ -118,7 +118,7 @@ function clientAddress(request: IncomingMessage): string | null {
     const first = typeof xff === 'string' ? xff : Array.isArray(xff) ? xff[0] : undefined;
     if (typeof first === 'string') return removePort(first.split(',')[0].trim());
   }
-  return request.socket.remoteAddress || null;
+  return request.socket?.remoteAddress || null;
 }
 
 function redactQuery(search: string): string {
@@ -174,9 +174,7 @@ export function requestAttributes(request: IncomingMessage, scheme: 'http' | 'ht
     'http.request.method': normalized,
     'url.scheme': scheme,
   };
-  const forwarding = headers.forwarded !== undefined || headers['x-forwarded-host'] !== undefined;
-  const host = headers.host;
-  const server = !forwarding && typeof host === 'string' && host.length > 0 ? hostInfo(host, scheme).parsed : serverAddress(request, scheme);
+  const server = serverAddress(request, scheme);
   if (server?.host !== undefined) attributes['server.address'] = server.host;
   if (socket) {
     if (socket.remoteAddress !== undefined) attributes['network.peer.address'] = socket.remoteAddress;
@@ -188,7 +186,7 @@ export function requestAttributes(request: IncomingMessage, scheme: 'http' | 'ht
   const url = pathAndQuery(request, scheme);
   if (url?.path != null) attributes['url.path'] = url.path;
   if (url?.query) attributes['url.query'] = url.query;
-  const client = headers.forwarded === undefined && headers['x-forwarded-for'] === undefined ? (socket?.remoteAddress || null) : clientAddress(request);
+  const client = clientAddress(request);
   if (client != null) attributes['client.address'] = client;
   if (server?.port != null) attributes['server.port'] = Number(server.port);
   if (method !== normalized) attributes['http.request.method_original'] = method;

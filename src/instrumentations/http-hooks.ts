@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Context, Span } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 import { offerFromUrlQuery } from '../business-ids/extract';
 import { getScope } from '../business-ids/scope';
@@ -13,7 +13,7 @@ import { attachRequestState } from '../http/request-capture';
  * query string.
  */
 export function requestHook(trust: PeerTrust) {
-  return (ctx: Context, _span: Span, request: IncomingMessage): void => {
+  return (ctx: Context, request: IncomingMessage): void => {
     const scope = getScope(ctx);
     if (scope) scope.trust(trust.httpPeer(request.socket?.remoteAddress));
     attachRequestState(request, { scope, rpc: getRPCMetadata(ctx) });

@@ -17,6 +17,7 @@ import {
 import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { shopDiag } from '../diag';
+import type { EmitterInternals } from '../internal-types';
 import { requestAttributes } from '../http/server-attributes';
 import { VERSION } from '../version';
 
@@ -49,7 +50,7 @@ import { VERSION } from '../version';
  * Nothing here throws into the app: if building the span fails the request is served without
  * one; an exception from the app's handler is recorded and rethrown unchanged.
  */
-export type OnRequest = (ctx: Context, span: Span, request: IncomingMessage) => void;
+export type OnRequest = (ctx: Context, request: IncomingMessage) => void;
 
 export interface HttpServerConfig extends InstrumentationConfig {
   /** Runs in the request's context once its span exists (trust, scope, route capture). */
@@ -83,7 +84,7 @@ function boundEmit(this: Bound): boolean {
   // eslint-disable-next-line prefer-rest-params
   const args = arguments;
   // An event nobody listens to ('pause', 'prefinish', …) needs no context; nor one emitted in it.
-  const events = (this as { _events?: Record<string | symbol, unknown> })._events;
+  const events = (this as EmitterInternals)._events;
   if ((events !== undefined && events[args[0] as string] === undefined) || context.active() === ctx) return original.apply(this, args as unknown as unknown[]);
   return context.with(ctx, () => original.apply(this, args as unknown as unknown[]));
 }
@@ -109,8 +110,8 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerCon
 
   /**
    * node:http and node:https as they are loaded, as upstream does: loading node:https ourselves
-   * would cost every service tls and crypto set-up (+27 ms to start, measured:
-   * `node -e 'require("http");require("https")'` against `require("http")`, medians of 15).
+   * would cost every service tls and crypto set-up (`node bench/micro/builtins.mjs`, 15 runs:
+   * +27 to +29 ms over node:http alone).
    */
   protected init(): InstrumentationNodeModuleDefinition[] {
     return (['http', 'https'] as const).map(
@@ -191,7 +192,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerCon
       const onRequest = this.getConfig().onRequest;
       if (onRequest !== undefined) {
         try {
-          onRequest(ctx, span, request);
+          onRequest(ctx, request);
         } catch (e) {
           shopDiag.debug('http server request hook failed', e);
         }

@@ -22,7 +22,8 @@ import { installWinstonDebugGate } from './winston-debug-gate';
  *   unpiping are the stream's, unchanged.
  * - A record whose body and metadata are all primitives, with no exception candidate (`err`,
  *   `error`, a `stack`, an error-like splat argument), is built in one pass over its keys and
- *   emitted straight into the SDK Logger (the SafeLogger's check would find nothing to copy).
+ *   emitted straight into the SDK's log processors (the SafeLogger's check would find nothing to
+ *   copy; pipeline/direct-logs.ts builds the record without the SDK's LogRecordImpl).
  *   The attributes, severity, body, event name and context are exactly what upstream builds.
  * - Any other record takes upstream's exact path (safeInfo's copy, then upstream's
  *   emitLogRecord into the SafeLogger): exception payloads, Error serialisation, hostile values,
@@ -125,7 +126,7 @@ export function fastRecord(info: Info): LogRecord | undefined {
   return record;
 }
 
-/** Where the records go: the SDK's provider (the fast path) and the SafeLoggerProvider (upstream's path). */
+/** Where the records go: the direct provider into the SDK's processors (the fast path) and the SafeLoggerProvider (upstream's path). */
 export interface WinstonSink {
   sdk: LoggerProvider;
   safe: LoggerProvider;

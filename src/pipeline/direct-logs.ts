@@ -1,9 +1,8 @@
 import { context as apiContext, diag, isSpanContextValid, trace, type AnyValue, type Attributes, type Context, type HrTime, type SpanContext } from '@opentelemetry/api';
-import type { Logger, LoggerProvider, LogRecord } from '@opentelemetry/api-logs';
-import type { SeverityNumber } from '@opentelemetry/api-logs';
+import type { Logger, LoggerProvider, LogRecord, SeverityNumber } from '@opentelemetry/api-logs';
 import { AddAttributeDecision, maybeAddAttribute, timeInputToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordLimits, LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { SdkLoggerInternals } from '../internal-types';
 
 /**
@@ -25,11 +24,6 @@ import type { SdkLoggerInternals } from '../internal-types';
  * order with an exception propagating as MultiLogRecordProcessor lets it.
  * test/unit/direct-logs.test.ts compares the records field by field and on the wire.
  */
-export interface DirectLogLimits {
-  attributeCountLimit?: number;
-  attributeValueLengthLimit?: number;
-}
-
 type Value = string | number | boolean | null | undefined;
 
 export class PrimitiveLogRecord implements ReadWriteLogRecord {
@@ -163,7 +157,7 @@ export class DirectLogProvider implements LoggerProvider {
     private readonly sdk: LoggerProvider,
     private readonly resource: Resource,
     private readonly processors: readonly LogRecordProcessor[],
-    limits: DirectLogLimits,
+    limits: LogRecordLimits,
     private readonly scopeOf: (logger: Logger) => InstrumentationScope | undefined,
   ) {
     this.countLimit = limits.attributeCountLimit ?? 128;

@@ -1,6 +1,6 @@
 import { SeverityNumber } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { anyValue, attributes, groupByResourceAndScope, instrumentationScope, resource, Writer, type Attrs, type Scope } from './otlp-protobuf-writer';
+import { anyValue, attributes, encodeExportRequest, Writer, type Attrs } from './otlp-protobuf-writer';
 
 /**
  * ExportLogsServiceRequest as protobuf, byte for byte what otlp-transformer's
@@ -14,9 +14,10 @@ import { anyValue, attributes, groupByResourceAndScope, instrumentationScope, re
  * every byte group, and allocates two arrays per record for the trace and span IDs. Here: one
  * pass into a buffer kept between batches (grown by doubling, given back when a batch needed
  * more than 1 MB), the IDs decoded once per run of equal IDs, long strings encoded natively.
- * A length prefix is reserved as one byte and the message moved when it needs more, as upstream
- * does, so the varints are minimal and the bytes identical. The writer and the common messages
- * are shared with the trace encoder (otlp-protobuf-writer.ts).
+ * A record's length prefix is reserved as one byte and the message moved when it needs more, as
+ * upstream does, so the varints are minimal and the bytes identical. The writer, the common
+ * messages and the resource/scope envelope are shared with the trace encoder
+ * (otlp-protobuf-writer.ts).
  */
 const writer = new Writer();
 
@@ -63,41 +64,6 @@ function logRecord(w: Writer, r: ReadableLogRecord): void {
   w.end(at);
 }
 
-function scopeLogs(w: Writer, scope: Scope, records: ReadableLogRecord[]): void {
-  const at = w.start();
-  instrumentationScope(w, scope, 1);
-  for (const r of records) {
-    w.tag(2, 2);
-    logRecord(w, r);
-  }
-  if (scope.schemaUrl) {
-    w.tag(3, 2);
-    w.string(scope.schemaUrl);
-  }
-  w.end(at);
-}
-
 export function encodeLogsRequest(records: ReadableLogRecord[]): Uint8Array {
-  const byResource = groupByResourceAndScope(records);
-  const w = writer;
-  w.pos = 0;
-  try {
-    for (const [res, scopes] of byResource) {
-      w.tag(1, 2);
-      const rl = w.start();
-      resource(w, res, 1);
-      for (const [scope, list] of scopes) {
-        w.tag(2, 2);
-        scopeLogs(w, scope as Scope, list);
-      }
-      if (res.schemaUrl) {
-        w.tag(3, 2);
-        w.string(res.schemaUrl);
-      }
-      w.end(rl);
-    }
-    return w.finish();
-  } finally {
-    w.pos = 0;
-  }
+  return encodeExportRequest(writer, records, logRecord);
 }

@@ -1,6 +1,6 @@
-import type { Link, SpanStatus } from '@opentelemetry/api';
+import type { Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import { attributes, groupByResourceAndScope, instrumentationScope, resource, Writer, type Attrs, type Scope } from './otlp-protobuf-writer';
+import { attributes, encodeExportRequest, Writer, type Attrs } from './otlp-protobuf-writer';
 
 /**
  * ExportTraceServiceRequest as protobuf, byte for byte what otlp-transformer's
@@ -26,10 +26,9 @@ import { attributes, groupByResourceAndScope, instrumentationScope, resource, Wr
  */
 const writer = new Writer();
 
-// Length prefixes reserved for what is usually 128 B–16 KB (a span) and 16 KB–2 MB (a batch's
-// scope and resource); any other length moves the message once, as a one-byte reservation would.
+// The length prefix reserved for a span, usually 128 B–16 KB; any other length moves the message
+// once, as a one-byte reservation would (a batch's scope and resource: the writer's, 3 bytes).
 const SPAN_PREFIX = 2;
-const BATCH_PREFIX = 3;
 
 // Span.flags and Link.flags: the W3C trace flags in the low byte, then "has is_remote" (always
 // set, as upstream does) and "is_remote".
@@ -52,9 +51,8 @@ function event(w: Writer, e: TimedEvent): void {
   w.end(at);
 }
 
-function link(w: Writer, l: Link): void {
-  const at = w.start();
-  const ctx = l.context;
+/** trace_id 1, span_id 2, trace_state 3: the same fields in Span and in Span.Link. */
+function ids(w: Writer, ctx: SpanContext): void {
   w.tag(1, 2);
   w.hexOnce(ctx.traceId);
   w.tag(2, 2);
@@ -64,6 +62,12 @@ function link(w: Writer, l: Link): void {
     w.tag(3, 2);
     w.string(traceState);
   }
+}
+
+function link(w: Writer, l: Link): void {
+  const at = w.start();
+  const ctx = l.context;
+  ids(w, ctx);
   if (l.attributes) attributes(w, l.attributes as Attrs, 4);
   w.tag(5, 0);
   w.varint(l.droppedAttributesCount || 0);
@@ -86,15 +90,7 @@ function status(w: Writer, s: SpanStatus): void {
 function span(w: Writer, s: ReadableSpan): void {
   const at = w.startWide(SPAN_PREFIX);
   const ctx = s.spanContext();
-  w.tag(1, 2);
-  w.hexOnce(ctx.traceId);
-  w.tag(2, 2);
-  w.hexOnce(ctx.spanId);
-  const traceState = ctx.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, 2);
-    w.string(traceState);
-  }
+  ids(w, ctx);
   const parent = s.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, 2);
@@ -133,41 +129,6 @@ function span(w: Writer, s: ReadableSpan): void {
   w.endWide(at, SPAN_PREFIX);
 }
 
-function scopeSpans(w: Writer, scope: Scope, spans: ReadableSpan[]): void {
-  const at = w.startWide(BATCH_PREFIX);
-  instrumentationScope(w, scope, 1);
-  for (const s of spans) {
-    w.tag(2, 2);
-    span(w, s);
-  }
-  if (scope.schemaUrl) {
-    w.tag(3, 2);
-    w.string(scope.schemaUrl);
-  }
-  w.endWide(at, BATCH_PREFIX);
-}
-
 export function encodeTraceRequest(spans: ReadableSpan[]): Uint8Array {
-  const byResource = groupByResourceAndScope(spans);
-  const w = writer;
-  w.pos = 0;
-  try {
-    for (const [res, scopes] of byResource) {
-      w.tag(1, 2);
-      const rs = w.startWide(BATCH_PREFIX);
-      resource(w, res, 1);
-      for (const [scope, list] of scopes) {
-        w.tag(2, 2);
-        scopeSpans(w, scope as Scope, list);
-      }
-      if (res.schemaUrl) {
-        w.tag(3, 2);
-        w.string(res.schemaUrl);
-      }
-      w.endWide(rs, BATCH_PREFIX);
-    }
-    return w.finish();
-  } finally {
-    w.pos = 0;
-  }
+  return encodeExportRequest(writer, spans, span);
 }
