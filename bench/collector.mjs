@@ -18,8 +18,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { logsRequest, tracesRequest } from './lib/otlp-encode.mjs';
 import { cpuMs, rssMb } from './lib/proc.mjs';
 import { ROOT } from './variants.mjs';
+import { freePort } from '../scripts/pipeline/ports.mjs';
 
-const PORT = 38318;
+const PORT = await freePort(); // these below the ephemeral range (scripts/pipeline/ports.mjs)
+const [GRPC_PORT, HEALTH_PORT, PROM_PORT, SELF_PORT] = [await freePort(), await freePort(), await freePort(), await freePort()];
 
 function build() {
   return new Promise((resolve, reject) => {
@@ -131,10 +133,10 @@ export async function runCollectorBench({ quick, log }) {
       for (const f of ['pg.json', 'rabbit.log']) writeFileSync(path.join(tmp, f), '');
       const env = {
         SHOP_OTEL_COLLECTOR_HTTP_ENDPOINT: `127.0.0.1:${PORT}`,
-        SHOP_OTEL_COLLECTOR_GRPC_ENDPOINT: '127.0.0.1:38317',
-        SHOP_OTEL_COLLECTOR_HEALTH_ENDPOINT: '127.0.0.1:38133',
-        SHOP_OTEL_COLLECTOR_PROMETHEUS_ENDPOINT: '127.0.0.1:38889',
-        SHOP_OTEL_COLLECTOR_SELF_METRICS_PORT: '38888',
+        SHOP_OTEL_COLLECTOR_GRPC_ENDPOINT: `127.0.0.1:${GRPC_PORT}`,
+        SHOP_OTEL_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${HEALTH_PORT}`,
+        SHOP_OTEL_COLLECTOR_PROMETHEUS_ENDPOINT: `127.0.0.1:${PROM_PORT}`,
+        SHOP_OTEL_COLLECTOR_SELF_METRICS_PORT: String(SELF_PORT),
         SHOP_OTEL_COLLECTOR_STORAGE_DIR: tmp,
         SHOP_OTEL_COLLECTOR_LOG_LEVEL: 'warn',
         SHOP_OTEL_POSTGRESQL_LOG: path.join(tmp, 'pg.json'),

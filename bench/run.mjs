@@ -14,6 +14,7 @@ import { ablations, peerDir, ROOT, variants } from './variants.mjs';
 import { runCollectorBench } from './collector.mjs';
 import { writeResults } from './report.mjs';
 import { startCountingReceiver } from './lib/harness.mjs';
+import { freePort } from '../scripts/pipeline/ports.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
@@ -27,7 +28,7 @@ const P = QUICK
   : { rounds: 5, warmS: 3, satS: 8, fixedS: 6, delayS: 4, quietN: 300, logReqs: 60, logN: 250, logPauseMs: 15 };
 P.rounds = Number(opt('--rounds', P.rounds));
 const ONLY = opt('--only', undefined)?.split(',');
-const PORT = 38080;
+const PORT = await freePort(); // below the ephemeral range (scripts/pipeline/ports.mjs)
 const BASE = `http://127.0.0.1:${PORT}`;
 const DATABASE_URL = process.env.BENCH_PG_URL ?? 'postgres://shop:shop@127.0.0.1:5432/shop';
 const AMQP_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

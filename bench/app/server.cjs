@@ -68,8 +68,9 @@ async function main() {
 
   app.get('/health', (req, res) => res.send('ok'));
 
-  const server = app.listen(Number(PORT), '127.0.0.1', () => {
-    process.stderr.write(`bench-app listening on ${server.address().port}\n`);
+  // express 5 calls back on an error too (then the 'error' handler below says why and exits).
+  const server = app.listen(Number(PORT), '127.0.0.1', (err) => {
+    if (!err) process.stderr.write(`bench-app listening on ${server.address().port}\n`);
   });
   server.keepAliveTimeout = 65_000;
   server.on('error', (e) => {

@@ -4,13 +4,15 @@
 // none, to the app and its libraries. Needs the services; starts its own receiver.
 //   node bench/micro/cpu-profile.mjs [rate] [requests] [-- preload args...]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedRate, request, sequential } from '../lib/load.mjs';
 import { ROOT } from '../variants.mjs';
+import { freePort } from '../../scripts/pipeline/ports.mjs';
+const APP_PORT = await freePort();
 
 const argv = process.argv.slice(2);
 const dash = argv.indexOf('--');
@@ -19,11 +21,11 @@ const [rate = 300, count = 3000] = (dash >= 0 ? argv.slice(0, dash) : argv).map(
 const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-prof-'));
 const recv = spawn(process.execPath, [path.join(ROOT, 'bench/lib/receiver.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise((r) => recv.stdout.once('data', (d) => r(Number(/receiver (\d+)/.exec(String(d))[1]))));
-const env = { PATH: process.env.PATH, PORT: '38081', DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'profile', ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SHOP_OTEL_') || k.startsWith('OTEL_'))) };
+const env = { PATH: process.env.PATH, PORT: String(APP_PORT), DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'profile', ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SHOP_OTEL_') || k.startsWith('OTEL_'))) };
 const app = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${process.env.BENCH_PROFILE_INTERVAL_US ?? 1000}`, ...preload, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env, stdio: 'ignore' });
-while ((await request('http://127.0.0.1:38081', 'GET', '/health')).status !== 200) await sleep(10);
+while ((await request(`http://127.0.0.1:${APP_PORT}`, 'GET', '/health')).status !== 200) await sleep(10);
 // BENCH_PROFILE_LOGS=1: the winston path instead (POST /log-burst?n=250, paced as bench/run.mjs does).
-const drive = process.env.BENCH_PROFILE_LOGS ? (n) => sequential('http://127.0.0.1:38081', 'POST', '/log-burst?n=250', Math.max(1, Math.round(n / 250)), 15) : (n) => fixedRate('http://127.0.0.1:38081', rate, n);
+const drive = process.env.BENCH_PROFILE_LOGS ? (n) => sequential(`http://127.0.0.1:${APP_PORT}`, 'POST', '/log-burst?n=250', Math.max(1, Math.round(n / 250)), 15) : (n) => fixedRate(`http://127.0.0.1:${APP_PORT}`, rate, n);
 await drive(Math.max(Math.round(rate * 2), process.env.BENCH_PROFILE_LOGS ? 2500 : 0)); // warm-up
 await sleep(300);
 const startedAt = performance.now();
@@ -36,6 +38,8 @@ const tailUs = (performance.now() - startedAt) * 1000 - measuredUs;
 recv.kill();
 
 const p = JSON.parse(readFileSync(path.join(dir, readdirSync(dir)[0]), 'utf8'));
+// BENCH_PROFILE_SAVE=<file>: keep the profile (for Chrome's DevTools or a script of one's own).
+if (process.env.BENCH_PROFILE_SAVE) writeFileSync(process.env.BENCH_PROFILE_SAVE, JSON.stringify(p));
 rmSync(dir, { recursive: true, force: true });
 const nodes = new Map(p.nodes.map((n) => [n.id, n]));
 const parent = new Map();

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { cpuFineMs, rssMb } from '../lib/proc.mjs';
 import { fixedRate } from '../lib/load.mjs';
 import { prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const [ROUNDS = 3, RATE = 450, SECONDS = 10] = process.argv.slice(2).map(Number);
 const receiver = await startCountingReceiver();
@@ -23,13 +24,12 @@ const configs = {
   ...(process.env.BENCH_BEFORE_DIST ? { 'older build': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], env: otel } } : {}),
 };
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
-let port = 38400;
 try {
   for (let round = 0; round < ROUNDS; round++) {
     const names = Object.keys(configs);
     for (const name of names.map((_, i) => names[(i + round) % names.length])) {
       const c = configs[name];
-      const app = await spawnVariantApp({ name, args: c.args, port: ++port, env: { TABLE: table, EXCHANGE: `cpureq.${process.pid}`, QUEUE: `cpureq.${process.pid}`, OTEL_SERVICE_NAME: 'cpu-request', ...c.env } });
+      const app = await spawnVariantApp({ name, args: c.args, port: await freePort(), env: { TABLE: table, EXCHANGE: `cpureq.${process.pid}`, QUEUE: `cpureq.${process.pid}`, OTEL_SERVICE_NAME: 'cpu-request', ...c.env } });
       const base = app.base;
       await fixedRate(base, RATE, RATE * 3); // warm-up (JIT, pools)
       const c0 = cpuFineMs(app.proc.pid);

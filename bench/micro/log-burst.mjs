@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuFineMs } from '../lib/proc.mjs';
 import { sequential } from '../lib/load.mjs';
 import { prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const L = 40;
@@ -40,13 +41,12 @@ if (process.env.BENCH_CONFIGS) {
   for (const k of Object.keys(configs)) if (!keep.has(k)) delete configs[k];
 }
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
-let port = 38200;
 try {
   for (let round = 0; round < ROUNDS; round++) {
     const names = Object.keys(configs);
     for (const name of names.map((_, i) => names[(i + round) % names.length])) {
       const c = configs[name];
-      const app = await spawnVariantApp({ name, args: c.args, port: ++port, env: { TABLE: table, EXCHANGE: `logburst.${process.pid}`, QUEUE: `logburst.${process.pid}`, OTEL_SERVICE_NAME: 'log-burst', ...c.env } });
+      const app = await spawnVariantApp({ name, args: c.args, port: await freePort(), env: { TABLE: table, EXCHANGE: `logburst.${process.pid}`, QUEUE: `logburst.${process.pid}`, OTEL_SERVICE_NAME: 'log-burst', ...c.env } });
       const base = app.base;
       await sequential(base, 'POST', `/log-burst?n=${N}`, 10, 15); // warm-up (JIT)
       await sleep(1500);

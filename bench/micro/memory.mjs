@@ -8,14 +8,14 @@ import { fixedRate, request } from '../lib/load.mjs';
 import { rssMb } from '../lib/proc.mjs';
 import { AMQP_URL, DATABASE_URL, startCountingReceiver } from '../lib/harness.mjs';
 import { ROOT } from '../variants.mjs';
+import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const receiver = await startCountingReceiver();
 const configs = { bare: {}, 'shop-otel': {}, ...JSON.parse(process.argv[2] ?? '{}') };
-let port = 38300;
 try {
   for (let round = 0; round < 2; round++) {
     for (const [name, env] of Object.entries(configs)) {
-      const p = String(++port);
+      const p = String(await freePort());
       const args = ['--require', path.join(ROOT, 'bench/lib/heap-spaces-probe.cjs'), ...(name === 'bare' ? [] : ['--import', 'shop-otel/register']), path.join(ROOT, 'bench/app/server.cjs')];
       const app = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, PORT: p, DATABASE_URL, AMQP_URL, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
       let heap = '';

@@ -1,6 +1,6 @@
 // Start-up to the first served request (on the Node that runs it: `bash scripts/with-node.sh 24 node bench/micro/startup.mjs`), many alternating runs of the bench app per
 // configuration (the main bench takes one per round). Needs the services (scripts/services.sh)
-// and nothing listening on 38081; exporters point at a closed port (nothing is exported before
+// and nothing listening on its port; exporters point at a closed port (nothing is exported before
 // the first response anyway). Usage:
 //   node bench/micro/startup.mjs [runs]     BENCH_BEFORE_DIST=<dist> adds an older build
 import { spawn } from 'node:child_process';
@@ -9,6 +9,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { request } from '../lib/load.mjs';
 import { ROOT } from '../variants.mjs';
+import { freePort } from '../../scripts/pipeline/ports.mjs';
+const APP_PORT = await freePort();
 
 const N = Number(process.argv[2] ?? 10);
 const configs = {
@@ -26,7 +28,7 @@ const configs = {
       'older build, ESM app': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], app: 'server-esm.mjs' },
     } : {}),
 };
-const env = { PATH: process.env.PATH, PORT: '38081', DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_SERVICE_NAME: 'startup' };
+const env = { PATH: process.env.PATH, PORT: String(APP_PORT), DATABASE_URL: 'postgres://shop:shop@127.0.0.1:5432/shop', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_SERVICE_NAME: 'startup' };
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 // CPU time (user+sys, all threads) the process spent up to its first response: on a busy
 // machine, wall time mostly measures the neighbours; CPU time is what the start-up itself costs.
@@ -40,7 +42,7 @@ for (let i = 0; i < N; i++) {
     const t0 = performance.now();
     const p = spawn(process.execPath, [...c.args, path.join(ROOT, 'bench/app', c.app ?? 'server.cjs')], { cwd: ROOT, env: { ...env, ...c.env }, stdio: 'ignore' });
     for (;;) {
-      if ((await request('http://127.0.0.1:38081', 'GET', '/health')).status === 200) break;
+      if ((await request(`http://127.0.0.1:${APP_PORT}`, 'GET', '/health')).status === 200) break;
       await new Promise((r) => setTimeout(r, 5));
     }
     res[k].push(performance.now() - t0);
