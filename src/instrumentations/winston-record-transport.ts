@@ -4,6 +4,7 @@ import type { Context } from '@opentelemetry/api';
 import { shopDiag } from '../diag';
 import { safeInfo } from './winston-safe-metadata';
 import { installWinstonDebugGate } from './winston-debug-gate';
+import { ownedEmitter, type DirectLogger, type OwnedPrimitiveRecord } from '../pipeline/direct-logs';
 
 /**
  * The winston transport that turns a winston record into an SDK log record, in place of
@@ -86,7 +87,7 @@ type Info = Record<string | symbol, unknown>;
  * The SDK record for `info`, or undefined when `info` needs upstream's path (a non-primitive
  * value or body, an exception candidate). Never throws for a getter: a throwing read answers undefined.
  */
-export function fastRecord(info: Info): LogRecord | undefined {
+export function fastRecord(info: Info, out?: { count: number }): LogRecord | undefined {
   if (info.err !== undefined || info.error !== undefined || typeof info.stack === 'string') return undefined;
   const splat = info[SPLAT];
   if (Array.isArray(splat)) for (let i = 0; i < splat.length; i++) if (exceptionLike(splat[i])) return undefined;
@@ -94,6 +95,8 @@ export function fastRecord(info: Info): LogRecord | undefined {
   if (!primitive(body)) return undefined;
   const attributes: Record<string, unknown> = {};
   let eventName: string | undefined;
+  // The attributes' key count, for a record handed over as it is (direct-logs.ts OwnedPrimitiveRecord); -1 (copy) with an empty key, which the SDK refuses.
+  let count = 0;
   const keys = Object.keys(info);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
@@ -115,7 +118,9 @@ export function fastRecord(info: Info): LogRecord | undefined {
         if (typeof v === 'string') eventName = v;
         continue;
       default:
+        if (v === undefined) continue; // the SDK's record leaves an undefined value out
         attributes[k] = v;
+        count = k.length === 0 || count < 0 ? -1 : count + 1;
     }
   }
   const level = info[LEVEL];
@@ -123,6 +128,7 @@ export function fastRecord(info: Info): LogRecord | undefined {
   const ctx = info[OTEL_CONTEXT] as Context | undefined;
   if (ctx) record.context = ctx;
   if (eventName !== undefined) record.eventName = eventName;
+  if (out !== undefined) out.count = count;
   return record;
 }
 
@@ -133,14 +139,17 @@ export interface WinstonSink {
 }
 
 const noop = () => undefined;
+const counted = { count: -1 };
 
 export class WinstonRecordTransport extends TransportStream {
   private readonly logger: Logger;
+  private readonly emitOwned: DirectLogger['emitOwned'] | undefined;
   private readonly safeLogger: Logger;
 
   constructor(sink: WinstonSink, options?: object) {
     super(options);
     this.logger = sink.sdk.getLogger(PACKAGE_NAME, PACKAGE_VERSION);
+    this.emitOwned = ownedEmitter(this.logger);
     this.safeLogger = sink.safe.getLogger(PACKAGE_NAME, PACKAGE_VERSION);
   }
 
@@ -155,8 +164,9 @@ export class WinstonRecordTransport extends TransportStream {
 
   log(info: Info, callback?: () => void): void {
     try {
-      const record = fastRecord(info);
-      if (record !== undefined) this.logger.emit(record);
+      const record = fastRecord(info, counted);
+      // The attributes object is fresh and all primitives: handed over, not copied again.
+      if (record !== undefined) this.emitOwned !== undefined && counted.count >= 0 ? this.emitOwned(record as OwnedPrimitiveRecord, counted.count) : this.logger.emit(record);
       else upstreamUtils.emitLogRecord(safeCopy(info), this.safeLogger);
     } catch (error) {
       shopDiag.debug('a winston record could not be emitted', error);

@@ -26,8 +26,32 @@ import type { SdkLoggerInternals } from '../internal-types';
  */
 type Value = string | number | boolean | null | undefined;
 
+/**
+ * The last span context found valid: a request's records share one (the same object), so the
+ * two hex checks of isSpanContextValid run once per span, not once per record. Module state,
+ * one reference: what it keeps alive is one SpanContext.
+ */
+let lastValidSpanContext: SpanContext | undefined;
+function validSpanContext(ctx: Context): SpanContext | undefined {
+  const sc = trace.getSpanContext(ctx);
+  if (sc === undefined || sc === lastValidSpanContext) return sc;
+  if (!isSpanContextValid(sc)) return undefined;
+  lastValidSpanContext = sc;
+  return sc;
+}
+
+/**
+ * A record whose attributes object the caller hands over: fresh, own, enumerable, every value a
+ * string, number, boolean or null and every key non-empty (winston-record-transport.ts builds
+ * it so), `count` its number of keys. Taken as it is when it is within the limits, saving the
+ * copy that LogRecordImpl makes key by key (bench/RESULTS.md, "The log record, third pass").
+ */
+export interface OwnedPrimitiveRecord extends LogRecord {
+  attributes: NonNullable<LogRecord['attributes']>;
+}
+
 export class PrimitiveLogRecord implements ReadWriteLogRecord {
-  readonly attributes: Attributes = {};
+  readonly attributes: Attributes;
   droppedAttributesCount = 0;
   hrTime: HrTime;
   hrTimeObserved: HrTime;
@@ -47,6 +71,8 @@ export class PrimitiveLogRecord implements ReadWriteLogRecord {
     private readonly lengthLimit: number,
     record: LogRecord,
     ctx: Context,
+    /** The number of keys of `record.attributes` when the caller hands them over (OwnedPrimitiveRecord), else -1. */
+    owned: number = -1,
   ) {
     const now = Date.now();
     // timeInputToHrTime(Date.now()): whole seconds, and the milliseconds as nanoseconds.
@@ -54,13 +80,19 @@ export class PrimitiveLogRecord implements ReadWriteLogRecord {
     const nanos = Math.round((now % 1000) * 1e6);
     this.hrTime = record.timestamp !== undefined ? timeInputToHrTime(record.timestamp) : [seconds, nanos];
     this.hrTimeObserved = record.observedTimestamp !== undefined ? timeInputToHrTime(record.observedTimestamp) : [seconds, nanos];
-    const sc = trace.getSpanContext(ctx);
-    if (sc && isSpanContextValid(sc)) this.spanContext = sc;
+    const sc = validSpanContext(ctx);
+    if (sc !== undefined) this.spanContext = sc;
     this.severityNumber = record.severityNumber;
     this.severityText = record.severityText;
     this._body = record.body;
     this.eventName = record.eventName;
     const attributes = record.attributes;
+    if (owned >= 0 && owned <= countLimit && lengthLimit === Infinity) {
+      this.attributes = attributes as Attributes;
+      this.count = owned;
+      return;
+    }
+    this.attributes = {};
     if (attributes !== undefined) for (const key of Object.keys(attributes)) this.put(key, attributes[key] as AnyValue);
   }
 
@@ -142,6 +174,17 @@ export class PrimitiveLogRecord implements ReadWriteLogRecord {
   }
 }
 
+/** A logger of DirectLogProvider: `emitOwned` takes an OwnedPrimitiveRecord with its key count. */
+export interface DirectLogger extends Logger {
+  emitOwned(record: OwnedPrimitiveRecord, count: number): void;
+}
+
+/** The logger's `emitOwned` when it is a DirectLogProvider's (else the SDK's logger: emit only). */
+export function ownedEmitter(logger: Logger): DirectLogger['emitOwned'] | undefined {
+  const f = (logger as Partial<DirectLogger>).emitOwned;
+  return typeof f === 'function' ? f : undefined;
+}
+
 /**
  * A LoggerProvider (api-logs) whose loggers emit PrimitiveLogRecords into `processors`; `scopeOf`
  * answers the SDK logger's own scope object for a name and version (records of both paths then
@@ -180,17 +223,17 @@ export class DirectLogProvider implements LoggerProvider {
     return logger;
   }
 
-  private direct(inner: Logger, scope: InstrumentationScope): Logger {
-    const emit = (record: LogRecord): void => {
+  private direct(inner: Logger, scope: InstrumentationScope): DirectLogger {
+    const run = (record: LogRecord, owned: number): void => {
       // An exception's attributes are LogRecordImpl's to derive.
       if (this.stopped || record.exception !== undefined) return inner.emit(record);
       const ctx = record.context ?? apiContext.active();
-      const r = new PrimitiveLogRecord(this.resource, scope, this.countLimit, this.lengthLimit, record, ctx);
+      const r = new PrimitiveLogRecord(this.resource, scope, this.countLimit, this.lengthLimit, record, ctx, owned);
       const processors = this.processors;
       for (let i = 0; i < processors.length; i++) processors[i].onEmit(r, ctx);
       r.seal();
     };
-    return { emit, enabled: (options) => inner.enabled(options) };
+    return { emit: (record) => run(record, -1), emitOwned: (record, count) => run(record, count), enabled: (options) => inner.enabled(options) };
   }
 }
 

@@ -15,11 +15,18 @@ import type { ExportDrops, SignalName } from './export-drops';
  * exporter's completion (redacting-exporters.ts), success or failure; exit-flush.ts takes what
  * is left. Its bound is the batch processor's own queue size: what it holds is what the queue
  * holds plus what is in flight, so the queue behind it can never overflow, and a record that
- * would exceed it is dropped here and counted (`queue_full`). A Set: O(1) to add and delete,
- * insertion order kept.
+ * would exceed it is dropped here and counted (`queue_full`).
+ *
+ * An array in arrival order with a moving head, not a Set: the batch processors export in
+ * arrival order, so a settled batch is nearly always the run at the head (O(1) to drop), and a
+ * batch settled out of order (exports overlap) is found by one indexOf and spliced out. A Set
+ * cost an identity hash and a hash-table insert and delete per item: the ledger was 4 % of the
+ * samples of an exported winston call (bench/micro/cpu-profile.mjs BENCH_PROFILE_LOGS=1;
+ * bench/RESULTS.md, "The log record, third pass").
  */
 export class PendingLedger<T extends object> {
-  private readonly items = new Set<T>();
+  private items: T[] = [];
+  private head = 0;
   private closed = false;
 
   constructor(
@@ -31,28 +38,57 @@ export class PendingLedger<T extends object> {
   /** False when the item must not be queued (bound reached: counted; or the pipeline has shut down). */
   admit(item: T): boolean {
     if (this.closed) return false;
-    if (this.items.size >= this.capacity) {
+    if (this.items.length - this.head >= this.capacity) {
       this.drops.drop(this.signal, 'queue_full', 1);
       return false;
     }
-    this.items.add(item);
+    this.items.push(item);
     return true;
   }
 
-  settle(items: readonly T[], result: ExportResult): void {
-    for (const item of items) this.items.delete(item);
-    this.drops.settled(this.signal, result, items.length);
+  settle(batch: readonly T[], result: ExportResult): void {
+    this.remove(batch);
+    this.drops.settled(this.signal, result, batch.length);
+  }
+
+  /** Drop `batch` from the ledger, run by run: at the head (O(1)), elsewhere (one indexOf, one splice); an item not held (taken by the exit path) is skipped. */
+  private remove(batch: readonly T[]): void {
+    let i = 0;
+    while (i < batch.length) {
+      const items = this.items;
+      const at = items[this.head] === batch[i] ? this.head : items.indexOf(batch[i], this.head);
+      if (at < 0) {
+        i++;
+        continue;
+      }
+      let run = 1;
+      while (i + run < batch.length && at + run < items.length && items[at + run] === batch[i + run]) run++;
+      i += run;
+      if (at !== this.head) {
+        items.splice(at, run);
+        continue;
+      }
+      this.head += run;
+      if (this.head === items.length) {
+        this.items = [];
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > items.length) {
+        this.items = items.slice(this.head);
+        this.head = 0;
+      }
+    }
   }
 
   /** Everything still unacknowledged, in arrival order; the ledger is left empty. */
   take(): T[] {
-    const out = [...this.items];
-    this.items.clear();
+    const out = this.head === 0 ? this.items : this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
     return out;
   }
 
   get size(): number {
-    return this.items.size;
+    return this.items.length - this.head;
   }
 
   close(): void {

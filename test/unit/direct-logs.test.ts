@@ -4,7 +4,7 @@ import { context, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentel
 import type { LogRecord } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordProcessor, type ReadableLogRecord, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { DirectLogProvider, sdkLoggerScope } from '../../src/pipeline/direct-logs';
+import { DirectLogProvider, ownedEmitter, sdkLoggerScope } from '../../src/pipeline/direct-logs';
 import { encodeLogsRequest } from '../../src/pipeline/otlp-logs-encoder';
 import { RedactingLogExporter } from '../../src/pipeline/redacting-exporters';
 import { ExportGate } from '../../src/pipeline/export-gate';
@@ -83,6 +83,33 @@ describe('the direct log path', () => {
       expect(Buffer.from(encodeLogsRequest(b.collected)).equals(Buffer.from(encodeLogsRequest(a.collected)))).toBe(true);
     });
   }
+
+  it('an attributes object handed over (emitOwned) is taken as it is within the limits and copied past them; the records are the SDK\'s', () => {
+    for (const limits of [{}, { attributeCountLimit: 2, attributeValueLengthLimit: 4 }]) {
+      const a = pipeline(limits);
+      const b = pipeline(limits);
+      const record = () => ({ timestamp: T, observedTimestamp: T, severityNumber: 9, severityText: 'info', body: 'owned', attributes: { seq: 1, customerId: 'cust-0042', z: null }, context: spanCtx });
+      a.sdk.getLogger('@opentelemetry/winston-transport', '0.34.0').emit(record());
+      const owned = record();
+      const emitOwned = ownedEmitter(b.direct.getLogger('@opentelemetry/winston-transport', '0.34.0'));
+      expect(emitOwned).toBeTypeOf('function');
+      emitOwned!(owned, 3);
+      expect(b.collected.map(fields)).toEqual(a.collected.map(fields));
+      expect(b.collected[0].attributes === owned.attributes).toBe(limits.attributeCountLimit === undefined);
+      expect(Buffer.from(encodeLogsRequest(b.collected)).equals(Buffer.from(encodeLogsRequest(a.collected)))).toBe(true);
+    }
+    // The SDK's own logger has no emitOwned: the transport then emits as before.
+    expect(ownedEmitter(pipeline({}).sdk.getLogger('x'))).toBeUndefined();
+  });
+
+  it('a span context is checked once and remembered: an invalid one after a valid one is still left out', () => {
+    const p = pipeline({});
+    const logger = p.direct.getLogger('x');
+    logger.emit({ body: 'a', context: spanCtx });
+    logger.emit({ body: 'b', context: invalidCtx });
+    logger.emit({ body: 'c', context: spanCtx });
+    expect(p.collected.map((r) => r.spanContext?.spanId)).toEqual(['b7ad6b7169203331', undefined, 'b7ad6b7169203331']);
+  });
 
   it('uses the SDK logger\'s own scope object, so records of both paths share one scope on the wire', () => {
     const p = pipeline({});
