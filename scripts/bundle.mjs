@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { corePatchesPlugin } from './bundle/core-patches.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
@@ -60,8 +61,8 @@ function withHashLine(code) {
   return `// shop-otel bundle ${hash}\n${code}`;
 }
 
-async function bundle(entry, outfile) {
-  const r = await esbuild.build({ ...common, entryPoints: [path.join(DIST, entry)], outfile: path.join(DIST, outfile) });
+async function bundle(entry, outfile, plugins = []) {
+  const r = await esbuild.build({ ...common, plugins, entryPoints: [path.join(DIST, entry)], outfile: path.join(DIST, outfile) });
   const [out] = r.outputFiles;
   if (/\bimport\(\s*["'`]/.test(out.text)) throw new Error(`${outfile}: a dynamic import() is left; it would fail under vm.Script`);
   writeFileSync(out.path, withHashLine(out.text));
@@ -71,7 +72,10 @@ async function bundle(entry, outfile) {
 // The public API's names, from tsc's index.js (loading it starts nothing).
 const names = Object.keys(createRequire(import.meta.url)(index)).filter((n) => n !== '__esModule');
 
-const main = await bundle('bundle-entry.js', 'bundle.js');
+// core's attribute checks without their allocations (scripts/bundle/core-patches.mjs says why).
+const patches = corePatchesPlugin();
+const main = await bundle('bundle-entry.js', 'bundle.js', [patches.plugin]);
+if (patches.missing().length > 0) throw new Error(`@opentelemetry/core dist/${patches.missing().join(', ')}: not in the bundle, so not patched; update scripts/bundle/core-patches.mjs`);
 const worker = await bundle('pipeline/exit-flush-worker.js', 'exit-flush-worker.js');
 
 writeFileSync(

@@ -34,6 +34,9 @@ const FILE_PARAMS = ['fileId', 'file_id', 'modelFileId', 'id'];
 const FILE_OPERATION: Record<string, string> = { GET: 'read', HEAD: 'read', PUT: 'write', POST: 'write', PATCH: 'write', DELETE: 'delete' };
 
 /** The value of a route template's parameter in a concrete path: ('/files/:fileId', '/files/a.stl') -> {fileId: 'a.stl'}. */
+/** The first word of a query text (linear: one run of spaces, then one of non-spaces). */
+const FIRST_WORD = /^\s*(\S+)/;
+
 export function routeParams(route: string, path: string): Record<string, string> {
   const r = route.split('/');
   const p = path.split('?')[0].split('/');
@@ -142,7 +145,8 @@ export class PolicySpanProcessor implements SpanProcessor {
     const a = span.attributes;
     const db = String(a['db.namespace'] ?? 'unknown');
     const component = this.policy.dbComponents[db] ?? `${db}-db`;
-    const op = String(a['db.operation.name'] ?? String(a['db.query.text']).trim().split(/\s+/)[0]?.toUpperCase() ?? 'QUERY');
+    // The query's first word; a match, not a split of the whole text (one string, not one per word).
+    const op = String(a['db.operation.name'] ?? (FIRST_WORD.exec(String(a['db.query.text']))?.[1] ?? '').toUpperCase());
     const ms = Math.round(hrTimeToMilliseconds(span.duration) * 10) / 10;
     const base: Attributes = { 'db.system.name': 'postgresql', 'db.namespace': db, 'db.operation.name': op };
     if (span.status.code === SpanStatusCode.ERROR) {

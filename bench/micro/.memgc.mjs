@@ -1,0 +1,42 @@
+// Where the RSS of the bench app goes under each variant: after 6 s at a fixed rate, RSS and the
+// heap's totals and spaces (bench/lib/heap-spaces-probe.cjs), two alternating rounds.
+//   node bench/micro/memory.mjs ['{"label": {...env}}']    (bare and shop-otel by default)
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fixedRate, request } from '../lib/load.mjs';
+import { rssMb } from '../lib/proc.mjs';
+import { AMQP_URL, DATABASE_URL, startCountingReceiver } from '../lib/harness.mjs';
+import { ROOT } from '../variants.mjs';
+import { freePort } from '../../scripts/pipeline/ports.mjs';
+
+const receiver = await startCountingReceiver();
+const configs = { bare: {}, 'shop-otel': {}, ...JSON.parse(process.argv[2] ?? '{}') };
+try {
+  for (let round = 0; round < 2; round++) {
+    for (const [name, env] of Object.entries(configs)) {
+      const p = String(await freePort());
+      const args = ['--expose-gc', '--require', '/tmp/an/gc-probe.cjs', ...(name === 'bare' ? [] : ['--import', 'shop-otel/register']), path.join(ROOT, 'bench/app/server.cjs')];
+      const app = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, PORT: p, DATABASE_URL, AMQP_URL, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let heap = '';
+      app.stderr.on('data', (d) => {
+        const m = /heap-spaces (after-gc.*)/.exec(String(d));
+        if (m) heap = m[1];
+      });
+      const base = `http://127.0.0.1:${p}`;
+      const t0 = Date.now();
+      while ((await request(base, 'GET', '/health')).status !== 200) {
+        if (app.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`${name}: the bench app did not start`);
+        await sleep(20);
+      }
+      await fixedRate(base, 450, 450 * 6);
+      await sleep(1200);
+      console.log(`${name.padEnd(20)} RSS ${rssMb(app.pid).toFixed(0)} MB  ${heap}`);
+      app.kill('SIGTERM');
+      await new Promise((r) => app.once('exit', r));
+    }
+  }
+} finally {
+  receiver.stop();
+}
+process.exit(0);
