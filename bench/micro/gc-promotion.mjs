@@ -40,9 +40,10 @@ try {
         if (app.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`${name}: the bench app did not start`);
         await sleep(20);
       }
-      await fixedRate(base, RATE, RATE * 2); // warm-up (JIT), not counted
+      const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64); // the load generator's keep-alive pool (bench/lib/load.mjs)
+      await fixedRate(base, RATE, RATE * 2, CONNECTIONS); // warm-up (JIT), not counted
       out = '';
-      const run = await fixedRate(base, RATE, RATE * SECONDS);
+      const run = await fixedRate(base, RATE, RATE * SECONDS, CONNECTIONS);
       await sleep(500);
       // The winston Console transport writes to stdout too: only the GC lines count.
       const scavenges = out.split('\n').filter((l) => l.includes('gc=s '));
