@@ -19,6 +19,8 @@ const configs = {
   'shop-otel, no code cache': { args: ['--import', 'shop-otel/register'], env: { SHOP_OTEL_CODE_CACHE: 'off' } },
   'shop-otel, ESM hook kept': { args: ['--import', 'shop-otel/register'], env: { SHOP_OTEL_ESM_HOOK: 'on' } },
   'shop-otel, OTEL_SDK_DISABLED': { args: ['--import', 'shop-otel/register'], env: { OTEL_SDK_DISABLED: 'true' } },
+  // What any module.registerHooks pair costs a CommonJS app (its hooks run for every require()): pass-through hooks, nothing else.
+  'bare, pass-through module hooks': { args: ['--import', `data:text/javascript,${encodeURIComponent("import { registerHooks } from 'node:module'; registerHooks({ resolve: (s, c, n) => n(s, c), load: (u, c, n) => n(u, c) });")}`] },
   'bare, ESM app': { args: [], app: 'server-esm.mjs' },
   'shop-otel, ESM app': { args: ['--import', 'shop-otel/register'], app: 'server-esm.mjs' },
   'shop-otel, ESM app, no code cache': { args: ['--import', 'shop-otel/register'], app: 'server-esm.mjs', env: { SHOP_OTEL_CODE_CACHE: 'off' } },
