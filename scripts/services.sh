@@ -27,6 +27,9 @@ wait_tcp() { # wait_tcp <port> <seconds> <name>
   die "$name did not accept connections on 127.0.0.1:$port within ${secs}s"
 }
 
+# The HTTPS server test makes a self-signed certificate for its run (test/http-server.test.ts).
+need openssl openssl
+
 # ---------------------------------------------------------------- PostgreSQL
 [ -x /usr/lib/postgresql/15/bin/postgres ] || { need psql postgresql postgresql-contrib; [ -x /usr/lib/postgresql/15/bin/postgres ] || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }; }
 PGVER=$(ls /usr/lib/postgresql | sort -n | tail -1)

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,9 +9,12 @@ import { FIXTURES, REPO } from './support/fixture';
 // Our HTTP server instrumentation (src/instrumentations/http-server.ts) against the one it
 // replaces, @opentelemetry/instrumentation-http: the same 39 raw requests (ordinary ones, and
 // queries, dot segments, forwarding headers, odd Host headers and methods, HTTP/1.0, an aborted
-// request, a handler that throws) served under each in its own process; every span must match.
+// request, a handler that throws) served under each in its own process, and seven of them again
+// over TLS through an https.Server (a self-signed certificate made by openssl for the run); every
+// span must match.
 interface Out {
   port: number;
+  tlsPort?: number;
   cases: string[];
   spans: Array<{ name: string; kind: number; traceId: string; spanId: string; parentSpanId?: string; attributes: Record<string, unknown>; status: unknown; events: unknown[] }>;
   seen: Record<string, { handler: string | null; end?: string | null; timer?: string | null }>;
@@ -17,8 +22,16 @@ interface Out {
 }
 
 const run = promisify(execFile);
-async function serve(which: 'upstream' | 'ours'): Promise<Out> {
-  const { stdout } = await run(process.execPath, [path.join(FIXTURES, 'http-server-compare.cjs'), which], { cwd: REPO, timeout: 30_000 });
+/** A key and a self-signed certificate for 127.0.0.1, made for this run (openssl is a Debian base package here; without it the set-up fails). */
+async function certificate(): Promise<{ HTTPS_KEY: string; HTTPS_CERT: string }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-tls-'));
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { timeout: 30_000 });
+  return { HTTPS_KEY: key, HTTPS_CERT: cert };
+}
+async function serve(which: 'upstream' | 'ours', tls: Record<string, string>): Promise<Out> {
+  const { stdout } = await run(process.execPath, [path.join(FIXTURES, 'http-server-compare.cjs'), which], { cwd: REPO, timeout: 30_000, env: { ...process.env, ...tls } });
   return JSON.parse(stdout) as Out;
 }
 
@@ -31,7 +44,7 @@ function byCase(out: Out) {
     const attributes: Record<string, unknown> = { ...s.attributes };
     expect(typeof attributes['network.peer.port']).toBe('number');
     delete attributes['network.peer.port'];
-    if (attributes['server.port'] === out.port) attributes['server.port'] = 'PORT';
+    if (attributes['server.port'] === out.port || attributes['server.port'] === out.tlsPort) attributes['server.port'] = 'PORT';
     const seen = out.seen[key];
     result.set(key, {
       name: s.name,
@@ -55,7 +68,8 @@ describe('HTTP server spans: ours match instrumentation-http', () => {
   let cases: string[];
   let https: Out['https'][];
   beforeAll(async () => {
-    const [u, o] = await Promise.all([serve('upstream'), serve('ours')]);
+    const tls = await certificate();
+    const [u, o] = await Promise.all([serve('upstream', tls), serve('ours', tls)]);
     cases = u.cases;
     https = [u.https, o.https];
     upstream = byCase(u);
@@ -63,7 +77,7 @@ describe('HTTP server spans: ours match instrumentation-http', () => {
   });
 
   it('one span per request, each for a request', () => {
-    expect(cases.length).toBe(39);
+    expect(cases.length).toBe(39 + 7);
     expect([...upstream.keys()].sort()).toEqual([...cases].sort());
     expect([...ours.keys()].sort()).toEqual([...cases].sort());
   });
@@ -92,5 +106,13 @@ describe('HTTP server spans: ours match instrumentation-http', () => {
     expect(at('traceparent').remoteParent).toEqual({ traceId: '0af7651916cd43dd8448eb211c80319c', parentSpanId: 'b7ad6b7169203331' });
     expect(at('post-body').context).toEqual({ handler: true, end: true, timer: true });
     expect(at('aborted').attributes['http.response.status_code']).toBe(200);
+    // Over TLS: an HTTPS server's spans, with the scheme the connection had.
+    expect(at('tls-plain').attributes['url.scheme']).toBe('https');
+    expect(at('plain').attributes['url.scheme']).toBe('http');
+    expect(at('tls-plain').name).toBe('GET');
+    expect(at('tls-status-500').status.code).toBe(2);
+    expect(at('tls-throw').events.map((e) => e.name)).toEqual(['exception']);
+    expect(at('tls-post-body').context).toEqual({ handler: true, end: true, timer: true });
+    expect(at('tls-traceparent').remoteParent).toEqual({ traceId: '0af7651916cd43dd8448eb211c80319c', parentSpanId: 'b7ad6b7169203331' });
   });
 });
