@@ -74,10 +74,12 @@ export async function startCountingReceiver() {
  * benchmarks that compare variants (bench/micro/cpu-request.mjs, log-burst.mjs): resolves once it
  * answers /health; a variant that exits or does not answer within 30 s is a failed run.
  */
-export async function spawnVariantApp({ name, args, env, port }) {
-  // stdout stays ignored (the app's winston Console output is part of what is measured); the
-  // last 2 KB of stderr are kept so that a start that fails says why.
-  const proc = spawn(process.execPath, [...args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: String(port), DATABASE_URL, AMQP_URL, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+export async function spawnVariantApp({ name, args, env, port, onStdout }) {
+  // stdout stays ignored (the app's winston Console output is part of what is measured) unless
+  // `onStdout` reads it (V8's --trace-gc lines go there); the last 2 KB of stderr are kept so
+  // that a start that fails says why.
+  const proc = spawn(process.execPath, [...args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: String(port), DATABASE_URL, AMQP_URL, ...env }, stdio: ['ignore', onStdout ? 'pipe' : 'ignore', 'pipe'] });
+  if (onStdout) proc.stdout.on('data', onStdout);
   let stderrTail = '';
   proc.stderr.on('data', (d) => {
     stderrTail = (stderrTail + d).slice(-2048);

@@ -4,8 +4,12 @@
 'use strict';
 const v8 = require('node:v8');
 const mb = (x) => (x / 1048576).toFixed(1);
+// HEAP_PROBE_GC=1 with --expose-gc (memory.mjs BENCH_MEMORY_GC=1): a full GC before each reading,
+// so that the spaces show what is retained, and their sizes (used/capacity) what V8 keeps committed.
+const collect = process.env.HEAP_PROBE_GC === '1' && typeof global.gc === 'function';
 setInterval(() => {
+  if (collect) global.gc();
   const m = process.memoryUsage();
-  const spaces = v8.getHeapSpaceStatistics().filter((s) => s.space_used_size > 0).map((s) => `${s.space_name.replace('_space', '')}=${mb(s.space_used_size)}`);
+  const spaces = v8.getHeapSpaceStatistics().filter((s) => s.space_used_size > 0 || (collect && s.space_size > 0)).map((s) => `${s.space_name.replace('_space', '')}=${mb(s.space_used_size)}${collect ? `/${mb(s.space_size)}` : ''}`);
   process.stderr.write(`heap-spaces heapUsed=${mb(m.heapUsed)} heapTotal=${mb(m.heapTotal)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)} ${spaces.join(' ')}\n`);
 }, 1000).unref();

@@ -4,26 +4,11 @@
 // server span's eleven attributes, core's module as installed against the same module patched;
 // alternating rounds, medians. No services needed.
 //   node bench/micro/core-attributes.mjs [rounds]
-import { readFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import path from 'node:path';
-import { patchCoreSource } from '../../scripts/bundle/core-patches.mjs';
-import { ROOT } from '../variants.mjs';
+import { loadCoreModule } from '../../scripts/bundle/core-patches.mjs';
 
-const ROUNDS = Number(process.argv[2] ?? 7);
+const ROUNDS = Number(process.argv[2] ?? 9);
 const N = 200_000;
-const req = createRequire(path.join(ROOT, 'package.json'));
-const coreDist = path.join(req.resolve('@opentelemetry/core').split(`${path.sep}dist${path.sep}`)[0], 'dist');
-function load(patched) {
-  const file = path.join(coreDist, 'common/attributes.cjs');
-  const m = new Module(file);
-  m.filename = file;
-  m.paths = Module._nodeModulePaths(coreDist);
-  const source = readFileSync(file, 'utf8');
-  m._compile(patched ? patchCoreSource('common/attributes.cjs', source) : source, file);
-  return m.exports;
-}
-const variants = { 'core as installed': load(false), 'core patched': load(true) };
+const variants = { 'core as installed': loadCoreModule('common/attributes.cjs', false), 'core patched': loadCoreModule('common/attributes.cjs', true) };
 const attrs = { 'http.request.method': 'POST', 'url.scheme': 'http', 'url.path': '/orders', 'server.address': '127.0.0.1', 'server.port': 38080, 'network.peer.address': '127.0.0.1', 'network.peer.port': 51234, 'user_agent.original': 'bench', 'network.protocol.version': '1.1', 'client.address': '127.0.0.1', 'http.route': '/orders' };
 const limits = { attributeCountLimit: 128, attributeValueLengthLimit: Infinity };
 function run(core) {

@@ -5,45 +5,41 @@
 // generation's capacity at the end; alternating rounds, medians. Needs the services; starts its
 // own receiver.
 //   node bench/micro/gc-promotion.mjs [rounds] [rate] [seconds] ['{"label": {...env}}']
-//   (bare and shop-otel by default; each extra label is shop-otel with that environment)
+//   (bare and shop-otel by default; each extra label is shop-otel with that environment, where
+//   NODE_FLAGS='--a --b' is not passed on but given to node: V8 flags for that row)
 //   BENCH_BEFORE_DIST=<dist> adds an older build (inside the repository, e.g. node_modules/.dist-before)
-import { spawn } from 'node:child_process';
+//   BENCH_CONNECTIONS: the load generator's keep-alive pool (bench/lib/load.mjs; default 64)
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fixedRate, request } from '../lib/load.mjs';
+import { fixedRate } from '../lib/load.mjs';
 import { rssMb } from '../lib/proc.mjs';
-import { AMQP_URL, DATABASE_URL, startCountingReceiver } from '../lib/harness.mjs';
-import { ROOT } from '../variants.mjs';
+import { spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const [ROUNDS = 2, RATE = 450, SECONDS = 10] = process.argv.slice(2, 5).map(Number);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const receiver = await startCountingReceiver();
-const configs = { bare: null, 'shop-otel': {}, ...JSON.parse(process.argv[5] ?? '{}'), ...(process.env.BENCH_BEFORE_DIST ? { 'older build': { before: true } } : {}) };
+const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_SERVICE_NAME: 'gc-promotion' };
+const row = (register, { NODE_FLAGS = '', ...env } = {}) => ({ args: [...NODE_FLAGS.split(' ').filter(Boolean), ...(register ? ['--import', register] : [])], env: { ...otel, ...env } });
+const configs = {
+  bare: row(undefined),
+  'shop-otel': row('shop-otel/register'),
+  ...Object.fromEntries(Object.entries(JSON.parse(process.argv[5] ?? '{}')).map(([k, e]) => [k, row('shop-otel/register', e)])),
+  ...(process.env.BENCH_BEFORE_DIST ? { 'older build': row(pathToFileURL(path.resolve(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href) } : {}),
+};
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 const field = (line, k) => Number(new RegExp(`\\b${k}=([0-9.]+)`).exec(line)?.[1] ?? NaN);
 try {
   for (let round = 0; round < ROUNDS; round++) {
     const names = Object.keys(configs);
     for (const name of names.map((_, i) => names[(i + round) % names.length])) {
-      const env = configs[name];
-      const port = await freePort();
-      const register = env?.before ? pathToFileURL(path.resolve(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href : 'shop-otel/register';
-      const args = ['--trace-gc', '--trace-gc-nvp', ...(env === null ? [] : ['--import', register]), path.join(ROOT, 'bench/app/server.cjs')];
-      const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' };
-      const app = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, PORT: String(port), DATABASE_URL, AMQP_URL, OTEL_SERVICE_NAME: 'gc-promotion', ...otel, ...(env?.before ? {} : env ?? {}) }, stdio: ['ignore', 'pipe', 'ignore'] });
+      const c = configs[name];
       let out = '';
-      app.stdout.on('data', (d) => (out += d));
-      const base = `http://127.0.0.1:${port}`;
-      const t0 = Date.now();
-      while ((await request(base, 'GET', '/health')).status !== 200) {
-        if (app.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`${name}: the bench app did not start`);
-        await sleep(20);
-      }
-      const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64); // the load generator's keep-alive pool (bench/lib/load.mjs)
-      await fixedRate(base, RATE, RATE * 2, CONNECTIONS); // warm-up (JIT), not counted
+      const app = await spawnVariantApp({ name, args: ['--trace-gc', '--trace-gc-nvp', ...c.args], port: await freePort(), env: c.env, onStdout: (d) => (out += d) });
+      await fixedRate(app.base, RATE, RATE * 2, CONNECTIONS); // warm-up (JIT), not counted
       out = '';
-      const run = await fixedRate(base, RATE, RATE * SECONDS, CONNECTIONS);
+      const run = await fixedRate(app.base, RATE, RATE * SECONDS, CONNECTIONS);
       await sleep(500);
       // The winston Console transport writes to stdout too: only the GC lines count.
       const scavenges = out.split('\n').filter((l) => l.includes('gc=s '));
@@ -53,12 +49,11 @@ try {
         allocatedKb: sum('allocated') / 1024 / run.count,
         promotedKb: sum('promoted') / 1024 / run.count,
         youngMb: field(scavenges.at(-1) ?? '', 'new_space_capacity') / 1048576,
-        rss: rssMb(app.pid),
+        rss: rssMb(app.proc.pid),
       };
       res[name].push(r);
       process.stderr.write(`gc-promotion: round ${round + 1} ${name}: ${JSON.stringify(r)}\n`);
-      app.kill('SIGTERM');
-      await new Promise((resolve) => app.once('exit', resolve));
+      await app.stop();
     }
   }
 } finally {

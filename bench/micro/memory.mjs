@@ -1,6 +1,7 @@
 // Where the RSS of the bench app goes under each variant: after 6 s at a fixed rate, RSS and the
 // heap's totals and spaces (bench/lib/heap-spaces-probe.cjs), two alternating rounds.
 //   node bench/micro/memory.mjs ['{"label": {...env}}']    (bare and shop-otel by default)
+//   BENCH_MEMORY_GC=1: a full GC before each reading (--expose-gc), and each space as used/capacity
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,8 +17,9 @@ try {
   for (let round = 0; round < 2; round++) {
     for (const [name, env] of Object.entries(configs)) {
       const p = String(await freePort());
-      const args = ['--require', path.join(ROOT, 'bench/lib/heap-spaces-probe.cjs'), ...(name === 'bare' ? [] : ['--import', 'shop-otel/register']), path.join(ROOT, 'bench/app/server.cjs')];
-      const app = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, PORT: p, DATABASE_URL, AMQP_URL, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const gc = process.env.BENCH_MEMORY_GC === '1';
+      const args = [...(gc ? ['--expose-gc'] : []), '--require', path.join(ROOT, 'bench/lib/heap-spaces-probe.cjs'), ...(name === 'bare' ? [] : ['--import', 'shop-otel/register']), path.join(ROOT, 'bench/app/server.cjs')];
+      const app = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, PORT: p, DATABASE_URL, AMQP_URL, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...(gc ? { HEAP_PROBE_GC: '1' } : {}), ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
       let heap = '';
       app.stderr.on('data', (d) => {
         const m = /heap-spaces (.*)/.exec(String(d));

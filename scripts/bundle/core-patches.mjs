@@ -3,14 +3,18 @@
 // when an upgrade changes that text the build fails, naming the patch, rather than losing it
 // unnoticed (test/unit/core-patches.test.ts checks that each patched module answers as the
 // original does).
-import { readFileSync } from 'node:fs';
 //
-// Why: bench/micro/gc-promotion.mjs and a sampling heap profile (V8's, objects of minor and major
-// GCs included) of the bench app at 450 req/s put 16 % of everything the instrumented service
-// allocated in core's attribute checks: `isAnyValue` makes a WeakSet (its cycle guard) for every
+// Why: V8's sampling heap profile of the bench app at 450 req/s (bench/micro/heap-sample.mjs,
+// HEAP_SAMPLE_MINOR=1) put 17.8 % of everything the instrumented service allocated in core's
+// attribute checks (6.3 % with these patches; bench/micro/gc-promotion.mjs: 67.7 → 58.7 KB
+// allocated per request): `isAnyValue` makes a WeakSet (its cycle guard) for every
 // attribute value, a string or a number included, and `cleanAttributesInternal` an
 // `Object.entries` array of pairs, on every span start (twice: once for the sampler, once with
-// the limits) and every `setAttribute`. bench/RESULTS.md, "Allocation and the young generation".
+// the limits) and every `setAttribute`. bench/RESULTS.md, "Allocation, the young generation and the log record".
+
+import { readFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import path from 'node:path';
 
 /** @type {Array<{ file: string, name: string, from: string, to: string }>} */
 export const CORE_PATCHES = [
@@ -63,4 +67,29 @@ export function corePatchesPlugin() {
     },
   };
   return { plugin, missing: () => files.filter((f) => !patched.has(f)) };
+}
+
+/** The installed core's dist/ directory. */
+function coreDist() {
+  const entry = createRequire(import.meta.url).resolve('@opentelemetry/core');
+  return path.join(entry.split(`${path.sep}dist${path.sep}`)[0], 'dist');
+}
+
+/** Core's `dist/<file>` source as installed. */
+export function coreSource(file) {
+  return readFileSync(path.join(coreDist(), file), 'utf8');
+}
+
+/**
+ * Core's `dist/<file>` as installed, or patched, compiled as a module of its own (for the test
+ * and bench/micro/core-attributes.mjs, which compare the two).
+ */
+export function loadCoreModule(file, patched) {
+  const filename = path.join(coreDist(), file);
+  const source = readFileSync(filename, 'utf8');
+  const m = new Module(filename);
+  m.filename = filename;
+  m.paths = Module._nodeModulePaths(path.dirname(filename));
+  m._compile(patched ? patchCoreSource(file, source) : source, filename);
+  return m.exports;
 }

@@ -44,7 +44,7 @@ function validSpanContext(ctx: Context): SpanContext | undefined {
  * A record whose attributes object the caller hands over: fresh, own, enumerable, every value a
  * string, number, boolean or null and every key non-empty (winston-record-transport.ts builds
  * it so), `count` its number of keys. Taken as it is when it is within the limits, saving the
- * copy that LogRecordImpl makes key by key (bench/RESULTS.md, "The log record, third pass").
+ * copy that LogRecordImpl makes key by key (bench/RESULTS.md, "Allocation, the young generation and the log record").
  */
 export interface OwnedPrimitiveRecord extends LogRecord {
   attributes: NonNullable<LogRecord['attributes']>;

@@ -20,9 +20,9 @@ import type { ExportDrops, SignalName } from './export-drops';
  * An array in arrival order with a moving head, not a Set: the batch processors export in
  * arrival order, so a settled batch is nearly always the run at the head (O(1) to drop), and a
  * batch settled out of order (exports overlap) is found by one indexOf and spliced out. A Set
- * cost an identity hash and a hash-table insert and delete per item: the ledger was 4 % of the
- * samples of an exported winston call (bench/micro/cpu-profile.mjs BENCH_PROFILE_LOGS=1;
- * bench/RESULTS.md, "The log record, third pass").
+ * cost an identity hash and a hash-table insert and delete per item: its admit and settle were
+ * 2.3 % of the samples of exported winston calls, the array's 0.3 % (bench/micro/cpu-profile.mjs
+ * BENCH_PROFILE_LOGS=1; bench/RESULTS.md, "Allocation, the young generation and the log record").
  */
 export class PendingLedger<T extends object> {
   private items: T[] = [];

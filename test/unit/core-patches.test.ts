@@ -1,28 +1,14 @@
-import { readFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error a plain .mjs module of the build, no types
-import { CORE_PATCHES, patchCoreSource } from '../../scripts/bundle/core-patches.mjs';
+import { CORE_PATCHES, coreSource, loadCoreModule, patchCoreSource } from '../../scripts/bundle/core-patches.mjs';
 
 // The build's source patches of @opentelemetry/core (scripts/bundle/core-patches.mjs): each
 // applies to the installed core, and the patched module answers exactly as the original does for
 // every kind of value (primitives, null, undefined, bytes, arrays, nested and cyclic objects,
 // class instances, functions, symbols, bigints), with and without limits.
-const req = createRequire(import.meta.url);
-const coreDist = path.join(req.resolve('@opentelemetry/core').split('/dist/')[0], 'dist');
 type Fn = (...args: never[]) => unknown;
 type Attrs = Record<'isAnyValue' | 'isAttributeValue' | 'cleanAttributes' | 'cleanSimpleAttributes' | 'maybeAddAttribute' | 'sanitizeAttributes', Fn>;
-
-function load(file: string, patched: boolean): Attrs {
-  const filename = path.join(coreDist, file);
-  const source = readFileSync(filename, 'utf8');
-  const m = new Module(filename) as Module & { _compile(code: string, filename: string): void };
-  m.filename = filename;
-  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(filename));
-  m._compile(patched ? patchCoreSource(file, source) : source, filename);
-  return m.exports as Attrs;
-}
+const load = (file: string, patched: boolean) => loadCoreModule(file, patched) as Attrs;
 
 const cyclic: Record<string, unknown> = { a: 1 };
 cyclic.self = cyclic;
@@ -42,8 +28,7 @@ describe('the build\'s patches of @opentelemetry/core', () => {
 
   it('apply to the installed core, each exactly once', () => {
     for (const file of files) {
-      const source = readFileSync(path.join(coreDist, file), 'utf8');
-      const out = patchCoreSource(file, source) as string;
+      const out = patchCoreSource(file, coreSource(file)) as string;
       for (const p of (CORE_PATCHES as Array<{ file: string; from: string; to: string }>).filter((x) => x.file === file)) {
         expect(out.includes(p.to), p.to).toBe(true);
         expect(out.includes(p.from), p.from).toBe(false);
