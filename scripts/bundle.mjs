@@ -16,6 +16,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { corePatchesPlugin } from './bundle/core-patches.mjs';
+import { quietDebugPlugin } from './bundle/quiet-debug.mjs';
+import { sharedApiPlugin } from './bundle/shared-api.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
@@ -32,8 +34,8 @@ const common = {
   format: 'cjs',
   target: 'node22',
   // Not bundled:
-  // - @opentelemetry/api: one copy shared with the app and its own instrumentations (the API's
-  //   globals are version-checked; a second copy in here would be a second API for the app).
+  // - @opentelemetry/api, in the exit flusher's worker (the main bundle has it, shared with the
+  //   app as one copy: scripts/bundle/shared-api.mjs).
   // - import-in-the-middle: the wrapper modules its loader generates import its lib/register.js
   //   by path; a bundled copy would never see those registrations, and ESM patching would
   //   silently break.
@@ -61,8 +63,8 @@ function withHashLine(code) {
   return `// shop-otel bundle ${hash}\n${code}`;
 }
 
-async function bundle(entry, outfile, plugins = []) {
-  const r = await esbuild.build({ ...common, plugins, entryPoints: [path.join(DIST, entry)], outfile: path.join(DIST, outfile) });
+async function bundle(entry, outfile, plugins = [], external = common.external) {
+  const r = await esbuild.build({ ...common, external, plugins, entryPoints: [path.join(DIST, entry)], outfile: path.join(DIST, outfile) });
   const [out] = r.outputFiles;
   if (/\bimport\(\s*["'`]/.test(out.text)) throw new Error(`${outfile}: a dynamic import() is left; it would fail under vm.Script`);
   writeFileSync(out.path, withHashLine(out.text));
@@ -74,7 +76,8 @@ const names = Object.keys(createRequire(import.meta.url)(index)).filter((n) => n
 
 // core's attribute checks without their allocations (scripts/bundle/core-patches.mjs says why).
 const patches = corePatchesPlugin();
-const main = await bundle('bundle-entry.js', 'bundle.js', [patches.plugin]);
+const api = sharedApiPlugin(ROOT);
+const main = await bundle('bundle-entry.js', 'bundle.js', [patches.plugin, api.plugin, quietDebugPlugin(ROOT)], ['import-in-the-middle']);
 if (patches.missing().length > 0) throw new Error(`@opentelemetry/core dist/${patches.missing().join(', ')}: not in the bundle, so not patched; update scripts/bundle/core-patches.mjs`);
 const worker = await bundle('pipeline/exit-flush-worker.js', 'exit-flush-worker.js');
 

@@ -4,4 +4,3 @@
  */
 export * as api from './index';
 export { shopDiag } from './diag';
-export { commonJsEntry } from './entry-kind';

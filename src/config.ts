@@ -64,6 +64,9 @@ export interface SpanLimitsConfig extends LimitsConfig {
   linkCountLimit: number | undefined;
 }
 
+export const ESM_HOOKS = ['auto', 'on', 'async', 'off'] as const;
+export type EsmHook = (typeof ESM_HOOKS)[number];
+
 export interface ShopOtelConfig {
   disabled: boolean;
   serviceName: string;
@@ -85,6 +88,13 @@ export interface ShopOtelConfig {
   logs: SignalConfig & { batch: BatchConfig; limits: LimitsConfig };
   /** Upper bound for flushing at shutdown (SHOP_OTEL_SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
+  /**
+   * How ESM imports reach the instrumentations (SHOP_OTEL_ESM_HOOK): `auto` (default) routes ESM
+   * imports of CommonJS files to the require hook, with no loader hook
+   * (instrumentations/esm-import-route.ts); `on` uses import-in-the-middle's in-thread hooks
+   * instead (for packages that exist only as ESM), `async` its off-thread loader; `off` neither.
+   */
+  esmHook: EsmHook;
   businessIds: {
     orderFields: string[];
     customerFields: string[];
@@ -197,6 +207,15 @@ function logLevel(env: Env): { own: DiagLogLevel; sdk: DiagLogLevel } {
     return { own: DiagLogLevel.INFO, sdk: DiagLogLevel.WARN };
   }
   return { own: l, sdk: l };
+}
+
+/** SHOP_OTEL_ESM_HOOK, lower-cased; anything else: `auto`, with a warning. */
+export function esmHook(env: Env): EsmHook {
+  const v = str(env, 'SHOP_OTEL_ESM_HOOK')?.toLowerCase();
+  if (v === undefined) return 'auto';
+  if ((ESM_HOOKS as readonly string[]).includes(v)) return v as EsmHook;
+  shopDiag.warn(`SHOP_OTEL_ESM_HOOK=${JSON.stringify(str(env, 'SHOP_OTEL_ESM_HOOK'))} is not one of ${ESM_HOOKS.join(', ')}; using auto.`);
+  return 'auto';
 }
 
 function instrumentationName(raw: string, key: string): InstrumentationName | undefined {
@@ -442,6 +461,7 @@ export function resolveConfig(options: ShopOtelOptions = {}, env: Env = process.
     metrics: { ...signalConfig(env, 'metrics'), intervalMs: int(env, 'OTEL_METRIC_EXPORT_INTERVAL', 60_000, 100, 86_400_000), durations: bool(env, 'SHOP_OTEL_SDK_DURATION_METRICS', false) },
     logs: { ...signalConfig(env, 'logs'), batch: batch(env, 'OTEL_BLRP', 1000), limits: logLimits(env) },
     shutdownTimeoutMs: int(env, 'SHOP_OTEL_SHUTDOWN_TIMEOUT_MS', 3_000, 0, 60_000),
+    esmHook: esmHook(env),
     businessIds: {
       orderFields: [...new Set([...DEFAULT_ORDER_ID_FIELDS, ...extraOrder])],
       customerFields: [...new Set([...DEFAULT_CUSTOMER_ID_FIELDS, ...extraCustomer])],

@@ -27,6 +27,7 @@ import { resolveConfig, type ShopOtelConfig, type ShopOtelOptions, type SignalCo
 import { installSdkDiag, setShopDiagLevel, shopDiag } from './diag';
 import { createInstrumentations } from './instrumentations';
 import { installRequireFilter, type RequireFn } from './instrumentations/require-filter';
+import { installEsmImportRoute } from './instrumentations/esm-import-route';
 import { LazyLogExporter, LazyMetricExporter, LazySpanExporter } from './pipeline/lazy-exporters';
 import { ExportGate } from './pipeline/export-gate';
 import { WithoutDurationHistograms } from './pipeline/duration-metrics';
@@ -161,7 +162,10 @@ function build(config: ShopOtelConfig): ShopOtel {
     loggerProvider: safeLoggerProvider,
   });
 
-  const removeRequireFilter = installRequireFilter(requireBefore, hookedModules(instrumentations));
+  const hooked = hookedModules(instrumentations);
+  const removeRequireFilter = installRequireFilter(requireBefore, hooked);
+  // ESM imports of CommonJS packages, to the require hook (no loader hook; esm-import-route.ts says why).
+  const removeEsmRoute = config.esmHook === 'auto' ? installEsmImportRoute(hooked) : () => undefined;
 
   const providers = [tracerProvider, loggerProvider, meterProvider];
   let stopped: Promise<void> | undefined;
@@ -171,7 +175,7 @@ function build(config: ShopOtelConfig): ShopOtel {
     flushSync: (deadline) => void exitFlusher.flushSync(deadline),
     dropped: () => exit.drops.snapshot(),
     pending: () => ({ traces: exit.spans.reduce((n, p) => n + p.ledger.size, 0), logs: exit.logs.reduce((n, p) => n + p.ledger.size, 0) }),
-    hookedModules: hookedModules(instrumentations),
+    hookedModules: hooked,
     forceFlush: async () => {
       await Promise.allSettled(providers.map((p) => p.forceFlush()));
       await Promise.allSettled(exit.exporters.map((e) => e.forceFlush()));
@@ -182,6 +186,7 @@ function build(config: ShopOtelConfig): ShopOtel {
         removeDebugSignal();
         directLogs.stop();
         await Promise.allSettled(providers.map((p) => p.forceFlush()));
+        removeEsmRoute();
         removeRequireFilter();
         disableInstrumentations();
         await Promise.allSettled(providers.map((p) => p.shutdown()));

@@ -13,8 +13,8 @@ describe('bundled register', () => {
   afterAll(() => rmSync(cacheHome, { recursive: true, force: true }));
   const baseEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_SERVICE_NAME: 'bundle-probe', SHOP_OTEL_ID_MAX_LENGTH: '8', XDG_CACHE_HOME: cacheHome };
 
-  const probe = async (file: string, register: 'import' | 'require', env: Record<string, string> = {}) => {
-    const app = runFixture(file, { register, env: { ...baseEnv, ...env } });
+  const probe = async (file: string, register: 'import' | 'require', env: Record<string, string> = {}, nodeArgs: string[] = []) => {
+    const app = runFixture(file, { register, nodeArgs, env: { ...baseEnv, ...env } });
     const exit = await app.exited;
     expect(exit.code).toBe(0);
     const line = app.stdout.find((l) => l.startsWith('{'));
@@ -26,6 +26,9 @@ describe('bundled register', () => {
     it(`--${register}: no unbundled OpenTelemetry file is loaded; require('shop-otel') shares the started SDK's state`, async () => {
       const { out, stderr } = await probe('bundle-probe.cjs', register);
       expect(out.otelFiles).toEqual([]);
+      // The app's require('@opentelemetry/api') got the bundle's copy (one copy, none of the package's ~35 files loaded), the started SDK's tracer behind it.
+      expect(out.apiFiles).toEqual([path.join('dist', 'index.cjs')]);
+      expect(out.apiRecording).toBe(true);
       // Only the small entry files and the bundle: nothing of tsc's unbundled modules.
       expect(out.registerFiles).toContain('bundle.js');
       expect(out.distFiles).toContain('bundle.js');
@@ -37,6 +40,12 @@ describe('bundled register', () => {
       expect(stderr.filter((l) => /Warning|error/.test(l))).toEqual([]);
     });
   }
+
+  it('an app that loaded @opentelemetry/api before the register keeps its copy, shared with the SDK', async () => {
+    const { out } = await probe('bundle-probe.cjs', 'require', {}, ['--require', '@opentelemetry/api']);
+    expect(out.apiFiles.length).toBeGreaterThan(10);
+    expect(out.apiRecording).toBe(true);
+  });
 
   it('an ESM app importing the public API shares the register\'s state too', async () => {
     const { out } = await probe('bundle-probe.mjs', 'import');

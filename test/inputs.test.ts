@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -181,31 +181,80 @@ describe('two trace exporters', () => {
   });
 });
 
-describe('an ESM app started as `node .`', () => {
+describe('an ESM app started as `node .`, with no loader hook', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-node-dot-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const register = pathToFileURL(path.join(REPO, 'dist', 'register.mjs')).href;
 
-  const run = (pkg: object, main: string, source: string) =>
+  // `import { request } from 'node:http'` (a named export of a built-in) and express (a CommonJS
+  // package imported from ESM): both are patched without import-in-the-middle
+  // (src/instrumentations/esm-import-route.ts). The app calls its own route through that
+  // request() and exits.
+  const source = `import { request } from 'node:http';
+import express from 'express';
+const app = express();
+app.get('/things/:id', (req, res) => res.send('ok'));
+const server = app.listen(0, '127.0.0.1', () => {
+  const req = request({ host: '127.0.0.1', port: server.address().port, path: '/things/42' }, (res) => {
+    res.resume();
+    res.on('end', () => server.close());
+  });
+  req.end();
+});
+`;
+  const run = (service: string, env: Record<string, string> = {}) =>
     new Promise<string>((resolve) => {
       const app = path.join(dir, uniqueName('app'));
       mkdirSync(app);
-      writeFileSync(path.join(app, 'package.json'), JSON.stringify(pkg));
-      writeFileSync(path.join(app, main), source);
-      const p = spawn(process.execPath, ['--import', register, '.'], { cwd: app, env: { ...otelEnv(receiver.url, uniqueName('dot')), OTEL_LOG_LEVEL: 'debug', NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      writeFileSync(path.join(app, 'package.json'), JSON.stringify({ type: 'module', main: 'server.js' }));
+      writeFileSync(path.join(app, 'server.js'), source);
+      symlinkSync(path.join(REPO, 'node_modules'), path.join(app, 'node_modules'));
+      const p = spawn(process.execPath, ['--import', register, '.'], { cwd: app, env: { ...otelEnv(receiver.url, service), OTEL_LOG_LEVEL: 'debug', NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';
       p.stderr.on('data', (c) => (err += c));
       p.on('exit', () => resolve(err));
     });
 
-  it('package.json main with "type": "module" keeps the ESM loader hook', async () => {
-    const err = await run({ type: 'module', main: 'server.js' }, 'server.js', 'import http from "node:http"; console.log(typeof http.get);\n');
-    expect(err).toMatch(/ESM hook: (in-thread|off-thread)/);
+  it('its express route and its named http request() are traced', async () => {
+    const service = uniqueName('dot');
+    const err = await run(service);
+    expect(err).toContain('ESM hook: none; ESM imports of CommonJS packages reach the require hook');
+    const mine = () => receiver.spans.filter((x) => x.resource['service.name'] === service);
+    const server = await receiver.waitFor('server span', () => mine().find((x) => x.kind === 2));
+    const client = await receiver.waitFor('client span', () => mine().find((x) => x.kind === 3));
+    expect(server.name).toBe('GET /things/:id');
+    expect(server.attributes['http.route']).toBe('/things/:id');
+    expect(client.attributes['url.full']).toMatch(/\/things\/42$/);
+    expect(server.traceId).toBe(client.traceId);
+    expect(server.parentSpanId).toBe(client.spanId);
   });
 
-  it('a CommonJS package started the same way skips it', async () => {
-    const err = await run({ main: 'server.js' }, 'server.js', 'require("node:http");\n');
-    expect(err).toContain('ESM hook: none (the entry is CommonJS)');
+  it('a CommonJS file imported from ESM sees the module.parent, require.main and children it sees without shop-otel', async () => {
+    const app = path.join(dir, uniqueName('parent'));
+    mkdirSync(app);
+    writeFileSync(path.join(app, 'lib.cjs'), 'console.log(JSON.stringify({ parent: String(module.parent), main: String(require.main), children: module.children.length, loaded: module.loaded }));\n');
+    writeFileSync(path.join(app, 'app.mjs'), 'import "./lib.cjs";\n');
+    const out = (args: string[]) =>
+      new Promise<string>((resolve) => {
+        const p = spawn(process.execPath, [...args, 'app.mjs'], { cwd: app, env: { ...otelEnv(receiver.url, uniqueName('parent')), NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'ignore'] });
+        let o = '';
+        p.stdout.on('data', (c) => (o += c));
+        p.on('exit', () => resolve(o.trim()));
+      });
+    const bare = await out([]);
+    expect(JSON.parse(bare)).toEqual({ parent: 'undefined', main: 'undefined', children: 0, loaded: false });
+    expect(await out(['--import', register])).toBe(bare);
+  });
+
+  it('SHOP_OTEL_ESM_HOOK=off: nothing patches the built-in for ESM, so the named request() makes no client span', async () => {
+    const service = uniqueName('dot-off');
+    const err = await run(service, { SHOP_OTEL_ESM_HOOK: 'off' });
+    expect(err).toContain('ESM hook: none (SHOP_OTEL_ESM_HOOK=off)');
+    // The server span is ours (diagnostics_channel) and comes anyway, with its route (express's router is require()d, so patched); the request() was bound before anything patched http.
+    const server = await receiver.waitFor('server span', () => receiver.spans.find((x) => x.resource['service.name'] === service && x.kind === 2));
+    expect(server.attributes['http.route']).toBe('/things/:id');
+    expect(server.parentSpanId).toBe('');
+    expect(receiver.spans.filter((x) => x.resource['service.name'] === service && x.kind === 3)).toEqual([]);
   });
 });
 

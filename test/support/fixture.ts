@@ -15,6 +15,8 @@ export const AMQP_URL = process.env.SHOP_TEST_AMQP_URL ?? 'amqp://guest:guest@12
 export interface FixtureOptions {
   /** How shop-otel is loaded: --import (default), --require, or not at all (baseline). */
   register?: 'import' | 'require' | 'none';
+  /** Node flags before the register's (e.g. another preload that comes first). */
+  nodeArgs?: string[];
   env?: Record<string, string | undefined>;
   args?: string[];
 }
@@ -46,7 +48,7 @@ export function runFixture(file: string, options: FixtureOptions = {}): Fixture 
   const register = options.register ?? 'import';
   const flags = register === 'none' ? [] : [register === 'import' ? '--import' : '--require', 'shop-otel/register'];
   const script = path.isAbsolute(file) ? file : path.join(FIXTURES, file);
-  const args = [...flags, script, ...(options.args ?? [])];
+  const args = [...(options.nodeArgs ?? []), ...flags, script, ...(options.args ?? [])];
   const env: Record<string, string> = {};
   const merged: Record<string, string | undefined> = { ...process.env, ...options.env };
   for (const [k, v] of Object.entries(merged)) if (v !== undefined && v !== '') env[k] = v;

@@ -1,0 +1,82 @@
+import Module, { isBuiltin, syncBuiltinESMExports } from 'node:module';
+import path from 'node:path';
+import { shopDiag } from '../diag';
+
+/**
+ * ESM imports of CommonJS packages, seen by the instrumentations' require hook without any module
+ * loader hook (no import-in-the-middle, no `module.registerHooks`).
+ *
+ * When ESM code imports a CommonJS file (`import express from 'express'`, or pg's own ESM wrapper
+ * importing its `lib/index.js`), Node 22 and 24 load that file through the monkey-patchable
+ * `Module._load(filename, undefined, false)` (lib/internal/modules/esm/translators.js, the
+ * `commonjs` translator when no load hook supplied the source), not through
+ * `Module.prototype.require`, which is where require-in-the-middle sits: the package would load
+ * unpatched. Everything it `require()`s itself does go through the hook.
+ *
+ * The route: a `Module._load` call with no parent for an absolute path (only the ESM translator
+ * makes those; the main module has `isMain`) is made again as a `require()` of that path from a
+ * parent of our own, through whatever `Module.prototype.require` is then (the require hook, our
+ * require filter). When that reaches `Module._load` with our parent, the original `_load` is
+ * called exactly as Node called it, without a parent, so the module's `parent`, `require.main`
+ * and the ESM loader's own bookkeeping stay as without us. The ESM namespace is then made from
+ * the module's exports, which the instrumentation patched in place.
+ *
+ * Why not import-in-the-middle, as upstream does: its hooks run for every module resolution of
+ * the process (require() included, under `module.registerHooks`), and they read and lex each
+ * included package's files to generate a wrapper module. bench/micro/startup.mjs, Node 24.22,
+ * the ESM bench app (bench/app/server-esm.mjs), 6 alternating runs, medians over bare: with
+ * import-in-the-middle +192 ms wall / +270 ms CPU, without any ESM hook +142 / +150 (see
+ * bench/RESULTS.md, "Start-up: ESM apps without a loader hook"). Packages that exist only as ESM
+ * are not reached this way (none of the ones shop-otel instruments is): SHOP_OTEL_ESM_HOOK=on
+ * brings back import-in-the-middle for those.
+ *
+ * Built-in modules (`import http from 'node:http'`) are never loaded through `_load`: those the
+ * instrumentations patch are required once at start (the hook patches the module object) and
+ * `syncBuiltinESMExports()` updates their named ESM exports (`import { request } from …`).
+ */
+
+interface ModuleLoad {
+  _load(request: string, parent: unknown, isMain: boolean): unknown;
+}
+const M = Module as unknown as ModuleLoad & { new (id: string): NodeModule };
+
+export function installEsmImportRoute(hookedModules: readonly string[]): () => void {
+  const original = M._load;
+  // A parent outside any node_modules, so that the require filter passes a path outside any package straight on.
+  const parent = new M(path.join(__dirname, '[esm-import]'));
+  parent.filename = parent.id;
+  parent.paths = [];
+  let active = true;
+  const route = function _load(this: unknown, request: string, from: unknown, isMain: boolean): unknown {
+    if (from === parent) return original.call(this, request, undefined, isMain);
+    if (active && from == null && isMain !== true && typeof request === 'string' && path.isAbsolute(request)) {
+      // `parent.require` is Module.prototype.require as it is now: the hook and the filter on top of it.
+      const exports = parent.require(request);
+      // An instrumentation that returned other exports than the module's own: the ESM namespace
+      // is made from module.exports, so it gets what a require() gets.
+      const cached = (Module as unknown as { _cache: Record<string, NodeModule | undefined> })._cache[request];
+      if (cached !== undefined && exports !== cached.exports && exports != null) cached.exports = exports;
+      return exports;
+    }
+    // eslint-disable-next-line prefer-rest-params
+    return original.apply(this, arguments as unknown as [string, unknown, boolean]);
+  };
+  M._load = route;
+
+  let builtins = 0;
+  for (const name of hookedModules) {
+    if (!isBuiltin(name)) continue;
+    try {
+      parent.require(name);
+      builtins++;
+    } catch (e) {
+      shopDiag.debug(`ESM import route: ${name} not loaded at start: ${(e as Error).message}`);
+    }
+  }
+  if (builtins > 0) syncBuiltinESMExports();
+  shopDiag.debug('ESM import route: ESM imports of CommonJS files go through the require hook');
+  return () => {
+    active = false;
+    if (M._load === route) M._load = original;
+  };
+}
