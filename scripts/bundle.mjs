@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { corePatchesPlugin } from './bundle/core-patches.mjs';
+import { lazyIitmPlugin } from './bundle/lazy-iitm.mjs';
 import { quietDebugPlugin } from './bundle/quiet-debug.mjs';
 import { sharedApiPlugin } from './bundle/shared-api.mjs';
 
@@ -77,7 +78,7 @@ const names = Object.keys(createRequire(import.meta.url)(index)).filter((n) => n
 // core's attribute checks without their allocations (scripts/bundle/core-patches.mjs says why).
 const patches = corePatchesPlugin();
 const api = sharedApiPlugin(ROOT);
-const main = await bundle('bundle-entry.js', 'bundle.js', [patches.plugin, api.plugin, quietDebugPlugin(ROOT)], ['import-in-the-middle']);
+const main = await bundle('bundle-entry.js', 'bundle.js', [patches.plugin, api.plugin, quietDebugPlugin(ROOT), lazyIitmPlugin(ROOT)], ['import-in-the-middle']);
 if (patches.missing().length > 0) throw new Error(`@opentelemetry/core dist/${patches.missing().join(', ')}: not in the bundle, so not patched; update scripts/bundle/core-patches.mjs`);
 const worker = await bundle('pipeline/exit-flush-worker.js', 'exit-flush-worker.js');
 

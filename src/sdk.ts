@@ -28,6 +28,7 @@ import { installSdkDiag, setShopDiagLevel, shopDiag } from './diag';
 import { createInstrumentations } from './instrumentations';
 import { installRequireFilter, type RequireFn } from './instrumentations/require-filter';
 import { installEsmImportRoute } from './instrumentations/esm-import-route';
+import { esmLoaderMode } from './instrumentations/esm-loader-mode';
 import { LazyLogExporter, LazyMetricExporter, LazySpanExporter } from './pipeline/lazy-exporters';
 import { ExportGate } from './pipeline/export-gate';
 import { WithoutDurationHistograms } from './pipeline/duration-metrics';
@@ -153,6 +154,8 @@ function build(config: ShopOtelConfig): ShopOtel {
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const requireBefore = (require('node:module') as { prototype: { require: RequireFn } }).prototype.require;
+  // Their ESM hooks are real only with a loader hook (scripts/bundle/lazy-iitm.mjs).
+  esmLoaderMode.iitm = config.esmHook === 'on' || config.esmHook === 'async';
   // The winston transport emits all-primitive records straight into the SDK's processors, the rest through the safe provider.
   const instrumentations = createInstrumentations(config, { sdk: directLogs, safe: safeLoggerProvider });
   const disableInstrumentations = registerInstrumentations({

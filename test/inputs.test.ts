@@ -229,6 +229,17 @@ const server = app.listen(0, '127.0.0.1', () => {
     expect(server.parentSpanId).toBe(client.spanId);
   });
 
+  it('SHOP_OTEL_ESM_HOOK=on: import-in-the-middle instead, with the same spans', async () => {
+    const service = uniqueName('dot-iitm');
+    const err = await run(service, { SHOP_OTEL_ESM_HOOK: 'on' });
+    expect(err).toMatch(/ESM hook: (in-thread|off-thread)/);
+    const mine = () => receiver.spans.filter((x) => x.resource['service.name'] === service);
+    const server = await receiver.waitFor('server span', () => mine().find((x) => x.kind === 2));
+    const client = await receiver.waitFor('client span', () => mine().find((x) => x.kind === 3));
+    expect(server.attributes['http.route']).toBe('/things/:id');
+    expect(server.parentSpanId).toBe(client.spanId);
+  });
+
   it('a CommonJS file imported from ESM sees the module.parent, require.main and children it sees without shop-otel', async () => {
     const app = path.join(dir, uniqueName('parent'));
     mkdirSync(app);

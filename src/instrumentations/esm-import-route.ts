@@ -1,6 +1,7 @@
 import Module, { isBuiltin, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { shopDiag } from '../diag';
+import { commonJsEntry } from '../entry-kind';
 
 /**
  * ESM imports of CommonJS packages, seen by the instrumentations' require hook without any module
@@ -30,9 +31,8 @@ import { shopDiag } from '../diag';
  * are not reached this way (none of the ones shop-otel instruments is): SHOP_OTEL_ESM_HOOK=on
  * brings back import-in-the-middle for those.
  *
- * Built-in modules (`import http from 'node:http'`) are never loaded through `_load`: those the
- * instrumentations patch are required once at start (the hook patches the module object) and
- * `syncBuiltinESMExports()` updates their named ESM exports (`import { request } from …`).
+ * Built-in modules (`import http from 'node:http'`) are never loaded through `_load`: see
+ * watchBuiltinImports below.
  */
 
 interface ModuleLoad {
@@ -63,20 +63,69 @@ export function installEsmImportRoute(hookedModules: readonly string[]): () => v
   };
   M._load = route;
 
-  let builtins = 0;
-  for (const name of hookedModules) {
-    if (!isBuiltin(name)) continue;
-    try {
-      parent.require(name);
-      builtins++;
-    } catch (e) {
-      shopDiag.debug(`ESM import route: ${name} not loaded at start: ${(e as Error).message}`);
-    }
-  }
-  if (builtins > 0) syncBuiltinESMExports();
+  // A CommonJS app require()s its built-ins (the hook sees those); only an ESM one needs the watch.
+  const esmEntry = !commonJsEntry(process.argv[1], process.execArgv);
+  const removeBuiltinWatch = esmEntry ? watchBuiltinImports(hookedModules.filter((n) => isBuiltin(n)), (name) => parent.require(name)) : () => undefined;
   shopDiag.debug('ESM import route: ESM imports of CommonJS files go through the require hook');
   return () => {
     active = false;
+    removeBuiltinWatch();
     if (M._load === route) M._load = original;
   };
+}
+
+/**
+ * The patched built-ins, for ESM: an import of `node:http` never reaches a require hook, so the
+ * module object would stay unpatched in an ESM app that never `require()`s it. A resolve-only
+ * `module.registerHooks` hook (in-thread; a resolve hook does not change how CommonJS files are
+ * loaded, so the route above still sees them) watches for the first resolution of each patched
+ * built-in, by `import` or by `require()`, has it required through the hook (which patches the
+ * module object), and updates the built-in's named ESM exports (`syncBuiltinESMExports()`), before
+ * the importing module is linked. Once every one was seen the hook removes itself. A built-in no
+ * code asks for is never loaded (`https` would cost ~10 ms of start-up: `node -e` timing
+ * `require('https')` after `require('http')`, Node 24.22, three runs, 9.9–10.5 ms).
+ * Only for an app whose entry may be ESM (entry-kind.ts): while any in-thread hook is registered,
+ * every require() takes Node's slower hooked path, which cost the CommonJS bench app's libraries
+ * ~13 ms (15 alternating in-process runs loading express, pg, amqplib and
+ * winston after the register, 231 against 218 ms; bench/RESULTS.md).
+ */
+function watchBuiltinImports(builtins: string[], patch: (name: string) => unknown): () => void {
+  const pending = new Set(builtins);
+  if (pending.size === 0) return () => undefined;
+  const seen = (name: string) => {
+    if (!pending.delete(name)) return;
+    try {
+      patch(name);
+      syncBuiltinESMExports();
+    } catch (e) {
+      shopDiag.debug(`ESM import route: ${name} not patched for ESM: ${(e as Error).message}`);
+    }
+    if (pending.size === 0) done();
+  };
+  let handle: { deregister?(): void } | undefined;
+  let removed = false;
+  const done = () => {
+    if (removed) return;
+    removed = true;
+    // Not from inside the hook's own call: deregister after the current resolution returns.
+    queueMicrotask(() => handle?.deregister?.());
+  };
+  const register = (Module as unknown as { registerHooks?: (hooks: object) => { deregister?(): void } }).registerHooks;
+  if (typeof register !== 'function') {
+    // A runtime without in-thread hooks (none that shop-otel supports): load them now instead.
+    for (const name of builtins) seen(name);
+    return () => undefined;
+  }
+  handle = register({
+    resolve(specifier: string, context: unknown, next: (s: string, c: unknown) => { url: string }) {
+      const r = next(specifier, context);
+      try {
+        if (!removed && typeof r?.url === 'string' && r.url.startsWith('node:')) seen(r.url.slice(5));
+      } catch {
+        // Never into the app's import.
+      }
+      return r;
+    },
+  });
+  return done;
 }

@@ -8,6 +8,7 @@ import { getScope } from '../../src/business-ids/scope';
 import { BaggageDestinations, PeerTrust, validListEntry } from '../../src/business-ids/trust';
 import { normalizeId } from '../../src/business-ids/validate';
 import { INSTRUMENTATION_NAMES, PROTOCOLS, resolveConfig, SAMPLERS } from '../../src/config';
+import { commonJsEntry } from '../../src/entry-kind';
 import { checkDebugMarker, mintDebugMarker } from '../../src/policy/debug-control';
 import { Redactor, REDACTED } from '../../src/privacy/redactor';
 import { toPlainValue } from '../../src/privacy/safe-values';
@@ -250,4 +251,14 @@ describe('redaction: any text, any value', () => {
   });
 });
 
+describe('the app entry: any path', () => {
+  it('commonJsEntry never throws', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.constant(undefined), fc.constantFrom('.', '..', '/', '/nonexistent/a.js', 'node_modules')), fc.array(fc.string(), { maxLength: 3 }), (entry, argv) => {
+        expect(typeof commonJsEntry(entry, argv)).toBe('boolean');
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
+  });
+});
 
