@@ -32,7 +32,7 @@ import { commonJsEntry } from '../entry-kind';
  * brings back import-in-the-middle for those.
  *
  * Built-in modules (`import http from 'node:http'`) are never loaded through `_load`: see
- * watchBuiltinImports below.
+ * patchBuiltinsForEsm below.
  */
 
 interface ModuleLoad {
@@ -63,69 +63,38 @@ export function installEsmImportRoute(hookedModules: readonly string[]): () => v
   };
   M._load = route;
 
-  // A CommonJS app require()s its built-ins (the hook sees those); only an ESM one needs the watch.
-  const esmEntry = !commonJsEntry(process.argv[1], process.execArgv);
-  const removeBuiltinWatch = esmEntry ? watchBuiltinImports(hookedModules.filter((n) => isBuiltin(n)), (name) => parent.require(name)) : () => undefined;
+  // A CommonJS app require()s its built-ins (the hook sees those); only an ESM one needs them now.
+  if (!commonJsEntry(process.argv[1], process.execArgv)) patchBuiltinsForEsm(hookedModules.filter((n) => isBuiltin(n)), (name) => parent.require(name));
   shopDiag.debug('ESM import route: ESM imports of CommonJS files go through the require hook');
   return () => {
     active = false;
-    removeBuiltinWatch();
     if (M._load === route) M._load = original;
   };
 }
 
 /**
- * The patched built-ins, for ESM: an import of `node:http` never reaches a require hook, so the
- * module object would stay unpatched in an ESM app that never `require()`s it. A resolve-only
- * `module.registerHooks` hook (in-thread; a resolve hook does not change how CommonJS files are
- * loaded, so the route above still sees them) watches for the first resolution of each patched
- * built-in, by `import` or by `require()`, has it required through the hook (which patches the
- * module object), and updates the built-in's named ESM exports (`syncBuiltinESMExports()`), before
- * the importing module is linked. Once every one was seen the hook removes itself. A built-in no
- * code asks for is never loaded (`https` would cost ~10 ms of start-up: `node -e` timing
- * `require('https')` after `require('http')`, Node 24.22, three runs, 9.9–10.5 ms).
- * Only for an app whose entry may be ESM (entry-kind.ts): while any in-thread hook is registered,
- * every require() takes Node's slower hooked path, which cost the CommonJS bench app's libraries
- * ~13 ms (15 alternating in-process runs loading express, pg, amqplib and
- * winston after the register, 231 against 218 ms; bench/RESULTS.md).
+ * The patched built-ins, for an app whose entry may be ESM (entry-kind.ts): an import of
+ * `node:http` never reaches a require hook, so in an ESM app that never `require()`s it the module
+ * object would stay unpatched. They are required through the hook now, which patches the module
+ * object, and `syncBuiltinESMExports()` updates their named ESM exports (`import { request } from
+ * 'node:http'`). Chosen by measurement over watching for their first resolution with a
+ * resolve-only `module.registerHooks` hook, which loads nothing unasked for (`https` alone costs
+ * ~10 ms: `node -e` timing `require('https')` after `require('http')`, three runs, 9.9–10.5 ms)
+ * but, while registered, puts every require() of the process on Node's slower hooked path:
+ * bench/micro/startup.mjs, 10 alternating runs, the ESM bench app, wall time over the bare
+ * CommonJS app: preloaded +107 ms where the same run had +104 with no ESM route at all; watched
+ * +140 where its run had +107 with none (bench/RESULTS.md, "Start-up: ESM apps without a loader
+ * hook").
  */
-function watchBuiltinImports(builtins: string[], patch: (name: string) => unknown): () => void {
-  const pending = new Set(builtins);
-  if (pending.size === 0) return () => undefined;
-  const seen = (name: string) => {
-    if (!pending.delete(name)) return;
+function patchBuiltinsForEsm(builtins: string[], patch: (name: string) => unknown): void {
+  let patched = 0;
+  for (const name of builtins) {
     try {
       patch(name);
-      syncBuiltinESMExports();
+      patched++;
     } catch (e) {
       shopDiag.debug(`ESM import route: ${name} not patched for ESM: ${(e as Error).message}`);
     }
-    if (pending.size === 0) done();
-  };
-  let handle: { deregister?(): void } | undefined;
-  let removed = false;
-  const done = () => {
-    if (removed) return;
-    removed = true;
-    // Not from inside the hook's own call: deregister after the current resolution returns.
-    queueMicrotask(() => handle?.deregister?.());
-  };
-  const register = (Module as unknown as { registerHooks?: (hooks: object) => { deregister?(): void } }).registerHooks;
-  if (typeof register !== 'function') {
-    // A runtime without in-thread hooks (none that shop-otel supports): load them now instead.
-    for (const name of builtins) seen(name);
-    return () => undefined;
   }
-  handle = register({
-    resolve(specifier: string, context: unknown, next: (s: string, c: unknown) => { url: string }) {
-      const r = next(specifier, context);
-      try {
-        if (!removed && typeof r?.url === 'string' && r.url.startsWith('node:')) seen(r.url.slice(5));
-      } catch {
-        // Never into the app's import.
-      }
-      return r;
-    },
-  });
-  return done;
+  if (patched > 0) syncBuiltinESMExports();
 }
