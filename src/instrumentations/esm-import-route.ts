@@ -22,13 +22,14 @@ import { commonJsEntry } from '../entry-kind';
  * and the ESM loader's own bookkeeping stay as without us. The ESM namespace is then made from
  * the module's exports, which the instrumentation patched in place.
  *
- * Why not import-in-the-middle, as upstream does: its hooks run for every module resolution of
- * the process (require() included, under `module.registerHooks`), and they read and lex each
- * included package's files to generate a wrapper module. bench/micro/startup.mjs, Node 24.22,
- * the ESM bench app (bench/app/server-esm.mjs), 6 alternating runs, medians over bare: with
- * import-in-the-middle +192 ms wall / +270 ms CPU, without any ESM hook +142 / +150 (see
- * bench/RESULTS.md, "Start-up: ESM apps without a loader hook"). Packages that exist only as ESM
- * are not reached this way (none of the ones shop-otel instruments is): SHOP_OTEL_ESM_HOOK=on
+ * Why not import-in-the-middle, as upstream does: its in-thread hooks (`module.registerHooks`)
+ * run for every module resolution of the process and put every require() on Node's slower hooked
+ * path, and it reads and lexes each included package's files to generate a wrapper module.
+ * bench/micro/startup.mjs, Node 24.22, the ESM bench app (bench/app/server-esm.mjs), 16
+ * alternating runs, medians of the wall time to the first response over the bare CommonJS app:
+ * import-in-the-middle +148 ms, this route +97, no ESM route at all +97 (bench/RESULTS.md,
+ * "Start-up: ESM apps without a loader hook"). Packages that exist only as ESM are not reached
+ * this way (none of the ones shop-otel instruments is): SHOP_OTEL_ESM_HOOK=on
  * brings back import-in-the-middle for those.
  *
  * Built-in modules (`import http from 'node:http'`) are never loaded through `_load`: see
