@@ -72,7 +72,8 @@ export class AmqpEventsInstrumentation extends InstrumentationBase {
           return exports;
         },
         (exports?: { Channel: { prototype: Emitter } }) => {
-          if (exports) this._unwrap(exports.Channel.prototype, 'emit');
+          // Upstream's amqplib instrumentation, disabled first, may have unwrapped it already (shimmer would print to the app's stderr).
+          if (exports && isWrapped(exports.Channel.prototype.emit)) this._unwrap(exports.Channel.prototype, 'emit');
         },
       ),
       new InstrumentationNodeModuleFile(
@@ -83,7 +84,7 @@ export class AmqpEventsInstrumentation extends InstrumentationBase {
           return exports;
         },
         (exports?: { Connection: { prototype: Emitter } }) => {
-          if (exports) this._unwrap(exports.Connection.prototype, 'emit');
+          if (exports && isWrapped(exports.Connection.prototype.emit)) this._unwrap(exports.Connection.prototype, 'emit');
         },
       ),
     ]);

@@ -82,7 +82,8 @@ export class PgConnectEventsInstrumentation extends InstrumentationBase {
         return exports;
       },
       (exports?: { prototype: Pool }) => {
-        if (exports?.prototype) this._unwrap(exports.prototype, 'connect');
+        // Upstream's pg instrumentation, disabled first, may have unwrapped it already (shimmer would print to the app's stderr).
+        if (exports?.prototype && isWrapped(exports.prototype.connect)) this._unwrap(exports.prototype, 'connect');
       },
     );
   }
