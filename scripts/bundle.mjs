@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { corePatchesPlugin } from './bundle/core-patches.mjs';
+import { otelPatchesPlugin } from './bundle/otel-patches.mjs';
 import { lazyIitmPlugin } from './bundle/lazy-iitm.mjs';
 import { quietDebugPlugin } from './bundle/quiet-debug.mjs';
 import { sharedApiPlugin } from './bundle/shared-api.mjs';
@@ -75,11 +75,11 @@ async function bundle(entry, outfile, plugins = [], external = common.external) 
 // The public API's names, from tsc's index.js (loading it starts nothing).
 const names = Object.keys(createRequire(import.meta.url)(index)).filter((n) => n !== '__esModule');
 
-// core's attribute checks without their allocations (scripts/bundle/core-patches.mjs says why).
-const patches = corePatchesPlugin();
+// core's attribute checks and the API's contexts without their allocations (scripts/bundle/otel-patches.mjs says why).
+const patches = otelPatchesPlugin();
 const api = sharedApiPlugin(ROOT);
 const main = await bundle('bundle-entry.js', 'bundle.js', [patches.plugin, api.plugin, quietDebugPlugin(ROOT), lazyIitmPlugin(ROOT)], ['import-in-the-middle']);
-if (patches.missing().length > 0) throw new Error(`@opentelemetry/core dist/${patches.missing().join(', ')}: not in the bundle, so not patched; update scripts/bundle/core-patches.mjs`);
+if (patches.missing().length > 0) throw new Error(`${patches.missing().join(', ')}: not in the bundle, so not patched; update scripts/bundle/otel-patches.mjs`);
 const worker = await bundle('pipeline/exit-flush-worker.js', 'exit-flush-worker.js');
 
 writeFileSync(

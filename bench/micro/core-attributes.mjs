@@ -1,10 +1,10 @@
-// What the build's patches of @opentelemetry/core (scripts/bundle/core-patches.mjs) save, in process:
+// What the build's patches of @opentelemetry/core (scripts/bundle/otel-patches.mjs) save, in process:
 // the attribute work of one span start as the SDK does it — cleanSimpleAttributes (the sampler's
 // copy), cleanAttributes (the span's, with limits) and one setAttribute per attribute — on an HTTP
 // server span's eleven attributes, core's module as installed against the same module patched;
 // alternating rounds, medians. No services needed.
 //   node bench/micro/core-attributes.mjs [rounds]
-import { loadCoreModule } from '../../scripts/bundle/core-patches.mjs';
+import { loadCoreModule } from '../../scripts/bundle/otel-patches.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 9);
 const N = 200_000;

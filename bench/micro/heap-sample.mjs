@@ -1,7 +1,7 @@
 // Where the bench app's allocation goes, by allocation site: V8's sampling heap profiler
 // (bench/lib/heap-sampling-probe.cjs) over 14 s at a fixed rate (after 4 s of start and warm-up),
 // the sampled bytes by the top frames of their allocation stacks, and the share allocated inside
-// @opentelemetry/core's attribute checks (the figure behind scripts/bundle/core-patches.mjs).
+// @opentelemetry/core's attribute checks (the figure behind scripts/bundle/otel-patches.mjs).
 // Needs the services; exporters point at a closed port (what is exported does not matter here).
 //   node bench/micro/heap-sample.mjs [rate] [-- preload args...]    (default preload: --import shop-otel/register)
 //   HEAP_SAMPLE_MINOR=1: every allocation (objects collected by minor GCs included); otherwise

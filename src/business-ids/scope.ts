@@ -48,6 +48,10 @@ export class BusinessScope {
   rootEnded = false;
   /** Spans that ended before the scope knew all its IDs, held until the root ends. */
   pending: ReadableSpan[] = [];
+  /** BusinessIdSpanProcessor's list of scopes with pending spans (span-processor.ts). */
+  waitListed = false;
+  waitPrev: BusinessScope | undefined = undefined;
+  waitNext: BusinessScope | undefined = undefined;
   /**
    * The trust boundary (see trust.ts): what came with the request waits here until the
    * instrumentation knows who sent it (trust()), then is believed or discarded.

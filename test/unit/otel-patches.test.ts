@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error a plain .mjs module of the build, no types
-import { CORE_PATCHES, coreSource, loadCoreModule, patchCoreSource } from '../../scripts/bundle/core-patches.mjs';
+import { API_PATCHES, CORE_PATCHES, coreSource, loadCoreModule, loadPackageModule, packageSource, patchCoreSource, patchSource } from '../../scripts/bundle/otel-patches.mjs';
 
-// The build's source patches of @opentelemetry/core (scripts/bundle/core-patches.mjs): each
+// The build's source patches of @opentelemetry/core and @opentelemetry/api (scripts/bundle/otel-patches.mjs): each
 // applies to the installed core, and the patched module answers exactly as the original does for
 // every kind of value (primitives, null, undefined, bytes, arrays, nested and cyclic objects,
 // class instances, functions, symbols, bigints), with and without limits.
@@ -64,5 +64,40 @@ describe('the build\'s patches of @opentelemetry/core', () => {
       }
     }
     expect(b.sanitizeAttributes(inputs[0])).toEqual(a.sanitizeAttributes(inputs[0]));
+  });
+});
+
+describe("the build's patch of @opentelemetry/api's contexts", () => {
+  type Ctx = { getValue(k: symbol): unknown; setValue(k: symbol, v: unknown): Ctx; deleteValue(k: symbol): Ctx };
+  const load = (patched: boolean) => loadPackageModule('@opentelemetry/api', 'context/context.cjs', patched) as { ROOT_CONTEXT: Ctx; createContextKey(d: string): symbol };
+
+  it('applies to the installed API, each exactly once', () => {
+    const out = patchSource('@opentelemetry/api', 'context/context.cjs', packageSource('@opentelemetry/api', 'context/context.cjs')) as string;
+    for (const p of API_PATCHES as Array<{ from: string; to: string }>) {
+      expect(out.includes(p.to), p.to).toBe(true);
+      // An insertion keeps the text it is anchored to.
+      if (!p.to.includes(p.from)) expect(out.includes(p.from), p.from).toBe(false);
+    }
+    expect(out).not.toMatch(/self\.(getValue|setValue|deleteValue) = \(/);
+  });
+
+  it('a context answers as the original: values, parents unchanged, unbound calls, own properties', () => {
+    for (const patched of [false, true]) {
+      const { ROOT_CONTEXT, createContextKey } = load(patched);
+      const a = createContextKey('a');
+      const b = createContextKey('b');
+      const one = ROOT_CONTEXT.setValue(a, 1);
+      const two = one.setValue(b, 2);
+      const gone = two.deleteValue(a);
+      expect([ROOT_CONTEXT.getValue(a), one.getValue(a), one.getValue(b), two.getValue(a), two.getValue(b), gone.getValue(a), gone.getValue(b)]).toEqual([undefined, 1, undefined, 1, 2, undefined, 2]);
+      // Called unbound, as code may (the methods are own properties, not the prototype's).
+      const { getValue, setValue, deleteValue } = two;
+      expect(getValue(b)).toBe(2);
+      expect(setValue(a, 3).getValue(a)).toBe(3);
+      expect(deleteValue(b).getValue(b)).toBeUndefined();
+      expect(Object.keys(two).sort()).toEqual(['_currentContext', 'deleteValue', 'getValue', 'setValue']);
+      expect(two.constructor).toBe(ROOT_CONTEXT.constructor);
+      expect(gone).toBeInstanceOf(ROOT_CONTEXT.constructor);
+    }
   });
 });
