@@ -8,11 +8,14 @@ import path from 'node:path';
  * `module`. Anything else (`.mjs`, `.ts`, `-e`, a REPL, --experimental-default-type) counts as
  * possibly ESM.
  *
+ * Used once at start (instrumentations/esm-import-route.ts): only an app whose entry may be ESM
+ * has the patched built-ins loaded then, for its named ESM imports of them.
+ *
  * The entry is first resolved the way Node resolves its main module (CommonJS resolution of an
  * absolute path: `node .` or `node app` names a directory or a file without its extension; a
  * directory means its package.json `main`, else `index.js`). Judging the unresolved path took
  * `node .` in a `"type": "module"` package for CommonJS — it looked for package.json one
- * directory too high — and the ESM loader hook was silently skipped.
+ * directory too high — and the ESM app went uninstrumented where only ESM handling reaches.
  */
 export function commonJsEntry(entry: string | undefined, execArgv: readonly string[] = []): boolean {
   if (!entry || execArgv.some((a) => a.startsWith('--experimental-default-type') || a.startsWith('--input-type'))) return false;

@@ -1,6 +1,8 @@
 /**
  * `node --require shop-otel/register app.js`: start telemetry before the app's first require.
- * (ESM apps: use `--import shop-otel/register`, which also installs the ESM loader hook.)
+ * (An ESM app is instrumented this way too: start() routes its imports of CommonJS packages to
+ * the require hook. `--import shop-otel/register` is the documented entry for both, and the
+ * only one that can add import-in-the-middle's loader hooks, SHOP_OTEL_ESM_HOOK=on/async.)
  */
 import { unsupportedRuntime } from './runtime';
 
