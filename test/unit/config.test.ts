@@ -64,6 +64,14 @@ describe('configuration: resolved once, bad values get one warning and the defau
     expect(c.logLevel).toBe(DiagLogLevel.DEBUG);
   });
 
+  it('SHOP_OTEL_ESM_HOOK: auto by default, its values in any case', () => {
+    expect(resolveConfig({}, {}).esmHook).toBe('auto');
+    expect(resolveConfig({}, { SHOP_OTEL_ESM_HOOK: ' ON ' }).esmHook).toBe('on');
+    expect(resolveConfig({}, { SHOP_OTEL_ESM_HOOK: 'async' }).esmHook).toBe('async');
+    expect(resolveConfig({}, { SHOP_OTEL_ESM_HOOK: 'Off' }).esmHook).toBe('off');
+    expect(stderr).toEqual([]);
+  });
+
   it('service.name from OTEL_RESOURCE_ATTRIBUTES when OTEL_SERVICE_NAME is unset', () => {
     expect(resolveConfig({}, { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,service.name=mes-api' }).serviceName).toBe('mes-api');
   });
@@ -79,6 +87,7 @@ describe('configuration: resolved once, bad values get one warning and the defau
       OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,mongodb',
       SHOP_OTEL_REDACT_PATTERNS: '([unclosed',
       OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '5000',
+      SHOP_OTEL_ESM_HOOK: 'iitm',
     });
     expect(c.disabled).toBe(false);
     expect(c.traces.protocol).toBe('http/protobuf');
@@ -89,8 +98,9 @@ describe('configuration: resolved once, bad values get one warning and the defau
     expect(c.instrumentations).toEqual(['http']);
     expect(c.redaction.extraPatterns).toEqual([]);
     expect(c.logs.batch.maxExportBatchSize).toBe(2048);
+    expect(c.esmHook).toBe('auto');
     const text = stderr.join('');
-    for (const key of ['OTEL_SDK_DISABLED', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_TRACES_EXPORTER', 'OTEL_LOG_LEVEL', 'SHOP_OTEL_SHUTDOWN_TIMEOUT_MS', 'SHOP_OTEL_ID_MAX_LENGTH', 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'SHOP_OTEL_REDACT_PATTERNS', 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE']) {
+    for (const key of ['OTEL_SDK_DISABLED', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_TRACES_EXPORTER', 'OTEL_LOG_LEVEL', 'SHOP_OTEL_SHUTDOWN_TIMEOUT_MS', 'SHOP_OTEL_ID_MAX_LENGTH', 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'SHOP_OTEL_REDACT_PATTERNS', 'OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 'SHOP_OTEL_ESM_HOOK']) {
       expect(text, key).toContain(key);
     }
     // Protocol and traces-exporter lines appear once per signal at most, never repeated per call.
