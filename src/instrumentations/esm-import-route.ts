@@ -54,7 +54,8 @@ export function installEsmImportRoute(hookedModules: readonly string[]): () => v
       // `parent.require` is Module.prototype.require as it is now: the hook and the filter on top of it.
       const exports = parent.require(request);
       // An instrumentation that returned other exports than the module's own: the ESM namespace
-      // is made from module.exports, so it gets what a require() gets.
+      // is made from module.exports, so it gets what a require() gets (Node 24; Node 22 reads the
+      // exports its own way, so there only patches made in place, as all of ours are, reach it).
       const cached = (Module as unknown as { _cache: Record<string, NodeModule | undefined> })._cache[request];
       if (cached !== undefined && exports !== cached.exports && exports != null) cached.exports = exports;
       return exports;
