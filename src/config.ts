@@ -210,7 +210,7 @@ function logLevel(env: Env): { own: DiagLogLevel; sdk: DiagLogLevel } {
 }
 
 /** SHOP_OTEL_ESM_HOOK, lower-cased; anything else: `auto`, with a warning. */
-export function esmHook(env: Env): EsmHook {
+function esmHook(env: Env): EsmHook {
   const v = str(env, 'SHOP_OTEL_ESM_HOOK')?.toLowerCase();
   if (v === undefined) return 'auto';
   if ((ESM_HOOKS as readonly string[]).includes(v)) return v as EsmHook;

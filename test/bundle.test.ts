@@ -29,6 +29,9 @@ describe('bundled register', () => {
       // The app's require('@opentelemetry/api') got the bundle's copy (one copy, none of the package's ~35 files loaded), the started SDK's tracer behind it.
       expect(out.apiFiles).toEqual([path.join('dist', 'index.cjs')]);
       expect(out.apiRecording).toBe(true);
+      expect(out.iitmLoaded).toBe(false);
+      // require-in-the-middle's debug logger is a no-op unless DEBUG is set (scripts/bundle/quiet-debug.mjs).
+      expect(stderr.filter((l) => l.includes('require-in-the-middle'))).toEqual([]);
       // Only the small entry files and the bundle: nothing of tsc's unbundled modules.
       expect(out.registerFiles).toContain('bundle.js');
       expect(out.distFiles).toContain('bundle.js');
@@ -40,6 +43,12 @@ describe('bundled register', () => {
       expect(stderr.filter((l) => /Warning|error/.test(l))).toEqual([]);
     });
   }
+
+  it('import-in-the-middle is loaded with SHOP_OTEL_ESM_HOOK=on; with DEBUG set, require-in-the-middle logs', async () => {
+    const { out, stderr } = await probe('bundle-probe.cjs', 'import', { SHOP_OTEL_ESM_HOOK: 'on', DEBUG: 'require-in-the-middle' });
+    expect(out.iitmLoaded).toBe(true);
+    expect(stderr.some((l) => /require-in-the-middle .*processing/.test(l))).toBe(true);
+  });
 
   it('an app that loaded @opentelemetry/api before the register keeps its copy, shared with the SDK', async () => {
     const { out } = await probe('bundle-probe.cjs', 'require', {}, ['--require', '@opentelemetry/api']);

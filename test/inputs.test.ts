@@ -261,7 +261,7 @@ const server = app.listen(0, '127.0.0.1', () => {
     const service = uniqueName('dot-off');
     const err = await run(service, { SHOP_OTEL_ESM_HOOK: 'off' });
     expect(err).toContain('ESM hook: none (SHOP_OTEL_ESM_HOOK=off)');
-    // The server span is ours (diagnostics_channel) and comes anyway, with its route (express's router is require()d, so patched); the request() was bound before anything patched http.
+    // The server span comes anyway, with its route: express require()s node:http and its router, so the require hook patches both; the named request() was bound before that.
     const server = await receiver.waitFor('server span', () => receiver.spans.find((x) => x.resource['service.name'] === service && x.kind === 2));
     expect(server.attributes['http.route']).toBe('/things/:id');
     expect(server.parentSpanId).toBe('');

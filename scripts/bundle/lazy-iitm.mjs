@@ -28,7 +28,7 @@ export function lazyIitmPlugin(resolveFrom) {
 const { esmLoaderMode } = require(${JSON.stringify(mode)});
 const inert = { unhook() {} };
 exports.Hook = function Hook(modules, options, hookFn) {
-  return esmLoaderMode.iitm ? new (require("import-in-the-middle").Hook)(modules, options, hookFn) : Object.create(inert);
+  return esmLoaderMode.iitm ? new (require("import-in-the-middle").Hook)(modules, options, hookFn) : inert;
 };
 `,
         loader: 'js',

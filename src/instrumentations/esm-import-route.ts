@@ -51,14 +51,10 @@ export function installEsmImportRoute(hookedModules: readonly string[]): () => v
   const route = function _load(this: unknown, request: string, from: unknown, isMain: boolean): unknown {
     if (from === parent) return original.call(this, request, undefined, isMain);
     if (active && from == null && isMain !== true && typeof request === 'string' && path.isAbsolute(request)) {
-      // `parent.require` is Module.prototype.require as it is now: the hook and the filter on top of it.
-      const exports = parent.require(request);
-      // An instrumentation that returned other exports than the module's own: the ESM namespace
-      // is made from module.exports, so it gets what a require() gets (Node 24; Node 22 reads the
-      // exports its own way, so there only patches made in place, as all of ours are, reach it).
-      const cached = (Module as unknown as { _cache: Record<string, NodeModule | undefined> })._cache[request];
-      if (cached !== undefined && exports !== cached.exports && exports != null) cached.exports = exports;
-      return exports;
+      // `parent.require` is Module.prototype.require as it is now: the hook and the filter on top
+      // of it. The ESM namespace is made from module.exports, so it sees what the instrumentations
+      // patched in place (all of shop-otel's do; exports replaced by a hook would not reach it).
+      return parent.require(request);
     }
     // eslint-disable-next-line prefer-rest-params
     return original.apply(this, arguments as unknown as [string, unknown, boolean]);
@@ -79,14 +75,16 @@ export function installEsmImportRoute(hookedModules: readonly string[]): () => v
  * `node:http` never reaches a require hook, so in an ESM app that never `require()`s it the module
  * object would stay unpatched. They are required through the hook now, which patches the module
  * object, and `syncBuiltinESMExports()` updates their named ESM exports (`import { request } from
- * 'node:http'`). Chosen by measurement over watching for their first resolution with a
- * resolve-only `module.registerHooks` hook, which loads nothing unasked for (`https` alone costs
- * ~10 ms: `node -e` timing `require('https')` after `require('http')`, three runs, 9.9–10.5 ms)
- * but, while registered, puts every require() of the process on Node's slower hooked path:
+ * 'node:http'`). This loads `node:https` in an ESM app that may never use it
+ * (bench/micro/builtins.mjs: +31 ms over node:http alone in a fresh process, 15 of them the
+ * crypto it brings, which express and pg load anyway); without it, such an app's https requests
+ * would go untraced. Chosen by measurement over watching for the built-ins' first resolution with
+ * a resolve-only `module.registerHooks` hook, which loads nothing unasked for but, while
+ * registered, puts every require() of the process on Node's slower hooked path:
  * bench/micro/startup.mjs, 10 alternating runs, the ESM bench app, wall time over the bare
  * CommonJS app: preloaded +107 ms where the same run had +104 with no ESM route at all; watched
- * +140 where its run had +107 with none (bench/RESULTS.md, "Start-up: ESM apps without a loader
- * hook").
+ * +140 where its run had +107 with none (one run each, of a build with the watcher then; bench/RESULTS.md,
+ * "Start-up: ESM apps without a loader hook").
  */
 function patchBuiltinsForEsm(builtins: string[], patch: (name: string) => unknown): void {
   let patched = 0;
