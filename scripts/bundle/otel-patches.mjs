@@ -22,6 +22,26 @@
 // functions 15. One setValue costs the same either way (328 against 318 ns in process). See
 // bench/RESULTS.md, "What survived the scavenges". The patch keeps the three as own properties,
 // callable unbound as before, bound to shared functions.
+//
+// @opentelemetry/sdk-trace, @opentelemetry/sql-common, @opentelemetry/context-async-hooks, why:
+// the order mix's profile (bench/micro/cpu-profile.mjs 450 9000, each sample charged to the
+// outermost telemetry frame the app entered) put ~20 µs of CPU per span in `startSpan` and ~10 µs
+// per query in sqlcommenter's comment; bench/micro/span-start.mjs measures each patch against the
+// installed code in one process. What each does, and why it answers as before:
+// - startSpan cleans the attributes twice, once without limits for the sampler and once with. When
+//   the sampler added none and the cleaned ones are within the limits (all primitives, no string
+//   past the length limit, no more than the count limit), the second pass would copy them
+//   unchanged: the patched tracer keeps the first pass's object (the same object upstream merges
+//   the sampler's attributes into).
+// - The tracer's own metrics (otel.sdk.span.started/live) cost two attribute objects and a closure
+//   per span even on the no-op meter the provider gets when none is given (ours, sdk.ts): with the
+//   no-op meter they are skipped.
+// - sqlcommenter injects a traceparent through a propagator and a context, sorts the one key and
+//   URI-encodes hex digits and dashes (which encode to themselves): without a tracestate the
+//   comment is built from the span context directly, byte for byte the same.
+// - context.bind() sets the wrapper's `length` with Object.defineProperty, which costs more than
+//   the bind itself (~0.9 µs per bind in process): wrappers declared with 0, 1 or 2 parameters
+//   have that length already; other lengths keep upstream's wrapper.
 
 import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
@@ -59,7 +79,61 @@ export const CORE_PATCHES = [
   },
 ];
 
-const PATCHES = { '@opentelemetry/core': CORE_PATCHES, '@opentelemetry/api': API_PATCHES };
+/** @type {Array<{ file: string, name: string, from: string, to: string }>} */
+export const SDK_TRACE_PATCHES = [
+  {
+    file: 'Tracer.cjs',
+    name: 'Tracer: no tracer metrics on the no-op meter',
+    from: '\t\tthis._tracerMetrics = new require_TracerMetrics.TracerMetrics(meter);',
+    to: '\t\tthis._tracerMetrics = meter === (0, _opentelemetry_api.createNoopMeter)() ? void 0 : new require_TracerMetrics.TracerMetrics(meter);',
+  },
+  {
+    file: 'Tracer.cjs',
+    name: 'startSpan: no tracer metrics on the no-op meter',
+    from: '\t\tconst recordEndMetrics = this._tracerMetrics.startSpan(parentSpanContext, samplingResult.decision);',
+    to: '\t\tconst recordEndMetrics = this._tracerMetrics === void 0 ? noEndMetrics : this._tracerMetrics.startSpan(parentSpanContext, samplingResult.decision);',
+  },
+  {
+    file: 'Tracer.cjs',
+    name: 'startSpan: one cleaning pass when the sampler added nothing and the limits change nothing',
+    from: '\t\tconst attrsData2 = (0, _opentelemetry_core.cleanAttributes)(Object.assign(attributes, samplingResult.attributes), this._spanLimits);',
+    to: '\t\tconst attrsData2 = samplingResult.attributes == null && withinLimits(attributes, this._spanLimits) ? {\n\t\t\tattributes,\n\t\t\tdroppedAttributesCount: 0\n\t\t} : (0, _opentelemetry_core.cleanAttributes)(Object.assign(attributes, samplingResult.attributes), this._spanLimits);',
+  },
+  {
+    file: 'Tracer.cjs',
+    name: 'Tracer: the helpers of the two startSpan patches',
+    from: '//#region src/Tracer.ts\n',
+    to: '//#region src/Tracer.ts\nfunction noEndMetrics() {}\nfunction withinLimits(attributes, limits) {\n\tconst keys = Object.keys(attributes);\n\tif (!(keys.length <= limits.attributeCountLimit)) return false;\n\tconst lengthLimit = limits.attributeValueLengthLimit;\n\tfor (let i = 0; i < keys.length; i++) {\n\t\tconst val = attributes[keys[i]];\n\t\tif (typeof val === "object" || typeof val === "string" && !(val.length <= lengthLimit)) return false;\n\t}\n\treturn lengthLimit > 0;\n}\n',
+  },
+];
+
+/** @type {Array<{ file: string, name: string, from: string, to: string }>} */
+export const SQL_COMMON_PATCHES = [
+  {
+    file: 'index.cjs',
+    name: 'addSqlCommenterComment: the traceparent from the span context when there is no tracestate',
+    from: '\tif (hasValidSqlComment(query)) return query;\n\tconst headers = {};',
+    to: '\tif (hasValidSqlComment(query)) return query;\n\tconst spanContext = span != null && typeof span.spanContext === "function" ? span.spanContext() : void 0;\n\tif (spanContext != null && !spanContext.traceState && (0, _opentelemetry_api.isSpanContextValid)(spanContext)) return `${query} /*traceparent=\'00-${spanContext.traceId}-${spanContext.spanId}-0${Number(spanContext.traceFlags || 0).toString(16)}\'*/`;\n\tconst headers = {};',
+  },
+];
+
+/** @type {Array<{ file: string, name: string, from: string, to: string }>} */
+export const CONTEXT_PATCHES = [
+  {
+    file: 'AsyncLocalStorageContextManager.cjs',
+    name: '_bindFunction: wrappers of length 0, 1 and 2 without Object.defineProperty',
+    from: '\t_bindFunction(context, target) {\n\t\tconst manager = this;\n',
+    to: '\t_bindFunction(context, target) {\n\t\tconst manager = this;\n\t\t{\n\t\t\tlet contextWrapper;\n\t\t\tswitch (target.length) {\n\t\t\t\tcase 0:\n\t\t\t\t\tcontextWrapper = function() {\n\t\t\t\t\t\tconst args = arguments;\n\t\t\t\t\t\treturn manager.with(context, () => target.apply(this, args));\n\t\t\t\t\t};\n\t\t\t\t\treturn contextWrapper;\n\t\t\t\tcase 1:\n\t\t\t\t\tcontextWrapper = function(a) {\n\t\t\t\t\t\tconst args = arguments;\n\t\t\t\t\t\treturn manager.with(context, () => target.apply(this, args));\n\t\t\t\t\t};\n\t\t\t\t\treturn contextWrapper;\n\t\t\t\tcase 2:\n\t\t\t\t\tcontextWrapper = function(a, b) {\n\t\t\t\t\t\tconst args = arguments;\n\t\t\t\t\t\treturn manager.with(context, () => target.apply(this, args));\n\t\t\t\t\t};\n\t\t\t\t\treturn contextWrapper;\n\t\t\t}\n\t\t}\n',
+  },
+];
+
+const PATCHES = {
+  '@opentelemetry/core': CORE_PATCHES,
+  '@opentelemetry/api': API_PATCHES,
+  '@opentelemetry/sdk-trace': SDK_TRACE_PATCHES,
+  '@opentelemetry/sql-common': SQL_COMMON_PATCHES,
+  '@opentelemetry/context-async-hooks': CONTEXT_PATCHES,
+};
 
 /** The patched source of `<pkg>/dist/<file>`; throws when a patch no longer applies. */
 export function patchSource(pkg, file, source) {
@@ -86,16 +160,17 @@ export const patchCoreSource = (file, source) => patchSource('@opentelemetry/cor
 export function otelPatchesPlugin() {
   const escape = (f) => f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const wanted = Object.entries(PATCHES).flatMap(([pkg, list]) => [...new Set(list.map((p) => p.file))].map((file) => `${pkg} dist/${file}`));
-  const filter = new RegExp(`[\\\\/]@opentelemetry[\\\\/](core|api)[\\\\/]dist[\\\\/](${[...new Set(Object.values(PATCHES).flat().map((p) => p.file))].map(escape).join('|')})$`);
+  const names = Object.keys(PATCHES).map((pkg) => escape(pkg.slice('@opentelemetry/'.length))).join('|');
+  const filter = new RegExp(`[\\\\/]@opentelemetry[\\\\/](${names})[\\\\/]dist[\\\\/](${[...new Set(Object.values(PATCHES).flat().map((p) => p.file))].map(escape).join('|')})$`);
   const patched = new Set();
   const plugin = {
     name: 'shop-otel-otel-patches',
     setup(build) {
       build.onLoad({ filter }, (args) => {
         const unix = args.path.replace(/\\/g, '/');
-        const m = /\/(@opentelemetry\/(?:core|api))\/dist\/(.+)$/.exec(unix);
+        const m = /\/(@opentelemetry\/[^/]+)\/dist\/(.+)$/.exec(unix);
         const [pkg, file] = [m[1], m[2]];
-        if (!PATCHES[pkg].some((p) => p.file === file)) return undefined;
+        if (!PATCHES[pkg]?.some((p) => p.file === file)) return undefined;
         patched.add(`${pkg} dist/${file}`);
         return { contents: patchSource(pkg, file, readFileSync(args.path, 'utf8')), loader: 'js' };
       });

@@ -1,5 +1,5 @@
 import { propagation, trace, type Baggage, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
-import { W3CBaggagePropagator } from '@opentelemetry/core';
+import { W3CBaggagePropagator, isTracingSuppressed } from '@opentelemetry/core';
 import { BAGGAGE_CUSTOMER_ID, BAGGAGE_DEBUG, BAGGAGE_ORDER_ID, BAGGAGE_ORDER_SINCE, HEADER_CUSTOMER_ID, HEADER_DEBUG, HEADER_ORDER_ID } from '../attributes';
 import { debugControl } from '../policy/debug-control';
 import { BusinessScope, getScope, setScope, type IdSettings } from './scope';
@@ -36,7 +36,16 @@ export class BusinessIdPropagator implements TextMapPropagator {
     let bag = propagation.getBaggage(context);
     if (bag !== undefined && scope?.untrustedBaggage !== undefined) bag = withoutEntriesOf(bag, scope.untrustedBaggage);
     if (scope && (scope.orderId !== undefined || scope.customerId !== undefined || scope.debug !== undefined)) {
-      bag ??= propagation.createBaggage();
+      if (bag === undefined) {
+        // The usual case (the request carried no baggage): the header W3CBaggagePropagator would
+        // write for a baggage of just these entries, without building the baggage, the context and
+        // the key pairs (~1.5 µs in process; bench/micro/span-start.mjs, "baggage").
+        if (!isTracingSuppressed(context)) {
+          const header = idsBaggageHeader(scope.orderId, scope.orderId !== undefined ? scope.orderSince : undefined, scope.customerId, scope.debug);
+          if (header.length > 0) setter.set(carrier, 'baggage', header);
+        }
+        return;
+      }
       if (scope.orderId !== undefined) bag = bag.setEntry(BAGGAGE_ORDER_ID, { value: scope.orderId });
       if (scope.orderSince !== undefined && scope.orderId !== undefined) bag = bag.setEntry(BAGGAGE_ORDER_SINCE, { value: String(scope.orderSince) });
       if (scope.customerId !== undefined) bag = bag.setEntry(BAGGAGE_CUSTOMER_ID, { value: scope.customerId });
@@ -88,6 +97,31 @@ export class BusinessIdPropagator implements TextMapPropagator {
   fields(): string[] {
     return this.baggage.fields();
   }
+}
+
+// W3CBaggagePropagator's limits (core's baggage/constants): a pair longer than 4096 characters is
+// left out, and a pair that would take the header past 8192.
+const MAX_PAIR = 4096;
+const MAX_HEADER = 8192;
+const KEY_ORDER_ID = encodeURIComponent(BAGGAGE_ORDER_ID);
+const KEY_ORDER_SINCE = encodeURIComponent(BAGGAGE_ORDER_SINCE);
+const KEY_CUSTOMER_ID = encodeURIComponent(BAGGAGE_CUSTOMER_ID);
+const KEY_DEBUG = encodeURIComponent(BAGGAGE_DEBUG);
+
+function addPair(header: string, key: string, value: string | undefined): string {
+  if (value === undefined) return header;
+  const pair = `${key}=${encodeURIComponent(value)}`;
+  if (pair.length > MAX_PAIR) return header;
+  const next = header === '' ? pair : `${header},${pair}`;
+  return next.length > MAX_HEADER ? header : next;
+}
+
+/** The baggage header of the entries order ID, order since, customer ID and DEBUG marker, in that order, as W3CBaggagePropagator serialises them. */
+export function idsBaggageHeader(orderId: string | undefined, orderSince: number | undefined, customerId: string | undefined, debug: string | undefined): string {
+  let header = addPair('', KEY_ORDER_ID, orderId);
+  header = addPair(header, KEY_ORDER_SINCE, orderSince === undefined ? undefined : String(orderSince));
+  header = addPair(header, KEY_CUSTOMER_ID, customerId);
+  return addPair(header, KEY_DEBUG, debug);
 }
 
 /** `bag` without the entries that came, unchanged, from an untrusted peer. */

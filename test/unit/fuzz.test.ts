@@ -1,8 +1,9 @@
 import { propagation, ROOT_CONTEXT, trace, type Span } from '@opentelemetry/api';
-import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BusinessIdPropagator } from '../../src/business-ids/propagator';
+import { BAGGAGE_CUSTOMER_ID, BAGGAGE_DEBUG, BAGGAGE_ORDER_ID, BAGGAGE_ORDER_SINCE } from '../../src/attributes';
+import { BusinessIdPropagator, idsBaggageHeader } from '../../src/business-ids/propagator';
 import { SafePropagator } from '../../src/business-ids/safe-propagator';
 import { getScope } from '../../src/business-ids/scope';
 import { BaggageDestinations, PeerTrust, validListEntry } from '../../src/business-ids/trust';
@@ -163,6 +164,25 @@ describe('business IDs: any value, any header', () => {
           }
         },
       ),
+      { seed: SEED, numRuns: 500 },
+    );
+  });
+
+  it('the business IDs\' baggage header, written directly, is the one W3CBaggagePropagator writes for the same entries', () => {
+    const w3c = new W3CBaggagePropagator();
+    // Short and long values (past the 4096-character pair limit; together past the 8192 header limit), ASCII and not.
+    const value = fc.option(fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ minLength: 2000, maxLength: 5000 })), { nil: undefined });
+    fc.assert(
+      fc.property(value, fc.option(fc.integer({ min: 1 }), { nil: undefined }), value, value, (orderId, since, customerId, debug) => {
+        let bag = propagation.createBaggage();
+        if (orderId !== undefined) bag = bag.setEntry(BAGGAGE_ORDER_ID, { value: orderId });
+        if (orderId !== undefined && since !== undefined) bag = bag.setEntry(BAGGAGE_ORDER_SINCE, { value: String(since) });
+        if (customerId !== undefined) bag = bag.setEntry(BAGGAGE_CUSTOMER_ID, { value: customerId });
+        if (debug !== undefined) bag = bag.setEntry(BAGGAGE_DEBUG, { value: debug });
+        const carrier: Record<string, string> = {};
+        w3c.inject(propagation.setBaggage(ROOT_CONTEXT, bag), carrier, { set: (c, k, v) => ((c as Record<string, string>)[k] = v) });
+        expect(idsBaggageHeader(orderId, orderId !== undefined ? since : undefined, customerId, debug)).toBe(carrier.baggage ?? '');
+      }),
       { seed: SEED, numRuns: 500 },
     );
   });
