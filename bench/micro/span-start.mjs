@@ -5,6 +5,8 @@
 // - span: startSpan of a pg query span (six attributes) under a parent, then end(), the SDK's
 //   Tracer with a no-op processor and the no-op meter (as sdk.ts builds it);
 // - sqlcommenter: addSqlCommenterComment on the bench app's SELECT;
+// - baggage: the business IDs' baggage header (no baggage came with the request), built as a
+//   baggage for W3CBaggagePropagator or written directly (`npm run build` first: dist/);
 // - bind: context.bind() of a two-argument callback (pg's), then one call.
 import { createRequire } from 'node:module';
 import { loadPackageModule } from '../../scripts/bundle/otel-patches.mjs';
@@ -52,6 +54,21 @@ const bindRun = (Manager) => {
     return sink;
   };
 };
+// The business IDs' baggage header for a request with an order and a customer ID and no incoming baggage (business-ids/propagator.ts).
+const { W3CBaggagePropagator } = require('@opentelemetry/core');
+const { idsBaggageHeader } = require('../../dist/business-ids/propagator.js');
+const baggageRun = (direct) => () => {
+  const w3c = new W3CBaggagePropagator();
+  const setter = { set: (c, k, v) => (c[k] = v) };
+  let sink = 0;
+  for (let i = 0; i < N; i++) {
+    const carrier = {};
+    if (direct) setter.set(carrier, 'baggage', idsBaggageHeader('ord-1234', 1764547200000, 'cust-0042', undefined));
+    else w3c.inject(api.propagation.setBaggage(parent, api.propagation.createBaggage().setEntry('shop.order.id', { value: 'ord-1234' }).setEntry('shop.order.since', { value: '1764547200000' }).setEntry('shop.customer.id', { value: 'cust-0042' })), carrier, setter);
+    sink += carrier.baggage.length;
+  }
+  return sink;
+};
 const groups = {
   span: {
     'sdk-trace as installed': spanRun(tracerOf(false)),
@@ -61,6 +78,7 @@ const groups = {
     'sql-common as installed': sqlRun(loadPackageModule('@opentelemetry/sql-common', 'index.cjs', false)),
     'sql-common patched': sqlRun(loadPackageModule('@opentelemetry/sql-common', 'index.cjs', true)),
   },
+  baggage: { 'W3CBaggagePropagator (a baggage built)': baggageRun(false), 'idsBaggageHeader': baggageRun(true) },
   bind: {
     'context-async-hooks as installed': bindRun(loadPackageModule('@opentelemetry/context-async-hooks', 'AsyncLocalStorageContextManager.cjs', false).AsyncLocalStorageContextManager),
     'context-async-hooks patched': bindRun(loadPackageModule('@opentelemetry/context-async-hooks', 'AsyncLocalStorageContextManager.cjs', true).AsyncLocalStorageContextManager),

@@ -39,7 +39,7 @@ export class BusinessIdPropagator implements TextMapPropagator {
       if (bag === undefined) {
         // The usual case (the request carried no baggage): the header W3CBaggagePropagator would
         // write for a baggage of just these entries, without building the baggage, the context and
-        // the key pairs (~1.5 µs in process; bench/micro/span-start.mjs, "baggage").
+        // the key pairs (in process 4.0 against 0.5 µs; bench/micro/span-start.mjs, "baggage").
         if (!isTracingSuppressed(context)) {
           const header = idsBaggageHeader(scope.orderId, scope.orderId !== undefined ? scope.orderSince : undefined, scope.customerId, scope.debug);
           if (header.length > 0) setter.set(carrier, 'baggage', header);
