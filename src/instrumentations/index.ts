@@ -33,9 +33,9 @@ const FACTORIES: Record<InstrumentationName, Factory> = {
     return new RouteCaptureInstrumentation();
   },
   pg: (config) => {
-    const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+    const { ShopPgInstrumentation } = require('./pg-queries') as typeof import('./pg-queries');
     const { PgConnectEventsInstrumentation } = require('./pg-connect-events') as typeof import('./pg-connect-events');
-    const queries = new PgInstrumentation({
+    const queries = new ShopPgInstrumentation({
       // Connection spans are noise next to the query spans; parameter values are never exported.
       ignoreConnectSpans: true,
       enhancedDatabaseReporting: false,
