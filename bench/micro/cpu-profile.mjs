@@ -84,6 +84,7 @@ let total = 0;
 let tel = 0;
 let gc = 0;
 const fns = new Map();
+const entries = new Map();
 const other = new Map();
 p.samples.forEach((s, i) => {
   t += p.timeDeltas[i];
@@ -104,6 +105,21 @@ p.samples.forEach((s, i) => {
       const f = `${k.replace(/^@opentelemetry\//, '')} ${nodes.get(x).callFrame.functionName || '(anonymous)'}:${nodes.get(x).callFrame.lineNumber + 1}`;
       fns.set(f, (fns.get(f) ?? 0) + 1);
     }
+    // The entry into telemetry code: the outermost telemetry frame above this one, before the
+    // app's or a library's code (node: frames in between do not stop the walk).
+    if (telemetry(u)) {
+      let entry = x;
+      for (let y = parent.get(x); y !== undefined; y = parent.get(y)) {
+        const yu = nodes.get(y).callFrame.url;
+        if (!yu || yu.startsWith('node:')) continue;
+        if (!telemetry(yu)) break;
+        entry = y;
+      }
+      const f = nodes.get(entry).callFrame;
+      frameLine = f.lineNumber;
+      const k = `${pkg(f.url).replace(/^@opentelemetry\//, '')} ${f.functionName || '(anonymous)'}`;
+      entries.set(k, (entries.get(k) ?? 0) + 1);
+    }
     break;
   }
 });
@@ -117,4 +133,13 @@ const topFns = Number(process.env.BENCH_PROFILE_FUNCS ?? 0);
 if (topFns > 0) {
   console.log('functions:');
   for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, topFns)) console.log(`${((v / total) * 100).toFixed(1).padStart(5)} %  ${k}`);
+}
+// BENCH_PROFILE_ENTRIES=N: the N entries into telemetry code (the outermost telemetry frame the
+// app, a library or Node entered), each with the samples whose innermost frame is telemetry code
+// under it, per request: what each hook costs, its span's start and end included.
+const topEntries = Number(process.env.BENCH_PROFILE_ENTRIES ?? 0);
+if (topEntries > 0) {
+  const usPerSample = Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 1000) / count;
+  console.log(`entries into telemetry code (samples, µs per ${process.env.BENCH_PROFILE_LOGS ? 'winston call' : 'request'}):`);
+  for (const [k, v] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, topEntries)) console.log(`${((v / total) * 100).toFixed(1).padStart(5)} %  ${(v * usPerSample).toFixed(1).padStart(6)} µs  ${k}`);
 }

@@ -24,10 +24,12 @@
 // callable unbound as before, bound to shared functions.
 //
 // @opentelemetry/sdk-trace, @opentelemetry/sql-common, @opentelemetry/context-async-hooks, why:
-// the order mix's profile (bench/micro/cpu-profile.mjs 450 9000, each sample charged to the
-// outermost telemetry frame the app entered) put ~20 µs of CPU per span in `startSpan` and ~10 µs
-// per query in sqlcommenter's comment; bench/micro/span-start.mjs measures each patch against the
-// installed code in one process. What each does, and why it answers as before:
+// the order mix's profile of the build before them (bench/micro/cpu-profile.mjs 450 9000, each
+// sample charged to the entry into telemetry code, as BENCH_PROFILE_ENTRIES now reports) put
+// ~20 µs of CPU per span in `startSpan` and ~10 µs per query in sqlcommenter's comment;
+// bench/micro/span-start.mjs measures each patch against the installed code in one process
+// (bench/RESULTS.md, "The span path, pg's query wrapper and the baggage header"). What each does,
+// and why it answers as before:
 // - startSpan cleans the attributes twice, once without limits for the sampler and once with. When
 //   the sampler added none and the cleaned ones are within the limits (all primitives, no string
 //   past the length limit, no more than the count limit), the second pass would copy them

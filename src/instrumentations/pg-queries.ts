@@ -11,8 +11,11 @@ import { addSqlCommenterComment } from '@opentelemetry/sql-common';
  * renames it: queries would then take upstream's wrapper, still traced).
  *
  * Why: the query wrapper was the largest single entry into telemetry code on the order mix's
- * profile (bench/micro/cpu-profile.mjs 450 9000, each sample charged to the outermost telemetry
- * frame the app entered; ~60 µs per query with its span's start, ~25 more at its end).
+ * profile (bench/micro/cpu-profile.mjs 450 9000 with BENCH_PROFILE_ENTRIES, on the build before:
+ * ~60 µs per query with its span's start, ~25 more at its end); bench/micro/pg-query.mjs measures
+ * the pg span alone: 38 µs of CPU per query before, 10 with this wrapper and the bundle's patches
+ * of sdk-trace, sql-common and context.bind (bench/RESULTS.md, "The span path, pg's query wrapper
+ * and the baggage header").
  * Upstream's, besides the span: the query's first word parsed twice (span name and metric
  * attribute), the connection's attributes built twice (span and metric), `db.query.text` set after
  * the start (a second attribute pass), a metric attribute set, a closure and two clock reads per
