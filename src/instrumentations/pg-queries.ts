@@ -11,8 +11,9 @@ import { addSqlCommenterComment } from '@opentelemetry/sql-common';
  * renames it: queries would then take upstream's wrapper, still traced).
  *
  * Why: the query wrapper was the largest single entry into telemetry code on the order mix's
- * profile (bench/micro/cpu-profile.mjs 450 9000 with BENCH_PROFILE_ENTRIES, on the build before:
- * ~60 µs per query with its span's start, ~25 more at its end); bench/micro/pg-query.mjs measures
+ * profile (bench/micro/cpu-profile.mjs 450 9000 on the build before, each sample charged to its
+ * entry into telemetry code as BENCH_PROFILE_ENTRIES now does: ~60 µs per query with its span's
+ * start, ~25 more at its end); bench/micro/pg-query.mjs measures
  * the pg span alone: 38 µs of CPU per query before, 10 with this wrapper and the bundle's patches
  * of sdk-trace, sql-common and context.bind (bench/RESULTS.md, "The span path, pg's query wrapper
  * and the baggage header").
@@ -47,6 +48,8 @@ interface Plugin {
 
 const NOOP_HISTOGRAM = createNoopMeter().createHistogram('noop');
 const DB_SYSTEM = 'postgresql';
+
+// Upstream's helpers below are copied, not called: the package exports only its index, not its utils.
 
 /** Upstream's parseNormalizedOperationName. */
 function operationName(text: string): string {
