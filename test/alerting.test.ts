@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import pgClient from 'pg';
 import path from 'node:path';
@@ -163,7 +163,12 @@ beforeAll(async () => {
   const ruleFiles = rules.renderRules(path.join(dir, 'rules'), { scale: TIME_SCALE });
   r = await localReceivers.startLocalReceivers(path.join(dir, 'receivers'));
   al = await alerting.startAlerting({ dir: path.join(dir, 'alerting'), receivers: r, otlpLogsUrl: `http://127.0.0.1:${ports.otlpHttp}/v1/logs`, timeScale: TIME_SCALE });
-  collectorOpts = { binary, extraEnv: { SHOP_OTEL_POSTGRESQL_LOG: pg.logFile, SHOP_OTEL_SERVER_LOGS_START_AT: 'beginning', SHOP_OTEL_SPANMETRICS_FLUSH_INTERVAL: '1s' } };
+  // RabbitMQ's own log is the machine's, shared with the suites that run alongside (test/collector.test.ts
+  // makes the broker log a routing problem on purpose): this stack's collector reads a file of its own,
+  // so another suite's incident never reaches this one's alerts ("normal traffic: … nothing is sent").
+  const rabbitLog = path.join(dir, 'rabbit.log');
+  writeFileSync(rabbitLog, '');
+  collectorOpts = { binary, extraEnv: { SHOP_OTEL_POSTGRESQL_LOG: pg.logFile, SHOP_OTEL_RABBITMQ_LOG: rabbitLog, SHOP_OTEL_SERVER_LOGS_START_AT: 'beginning', SHOP_OTEL_SPANMETRICS_FLUSH_INTERVAL: '1s' } };
   st = await stack.startStack({ dir, ports, collector: collectorOpts, prometheus: { ruleFiles, alertmanagers: al.targets } });
   shopPorts = { SHOP_API_PORT: String(await alerting.freePort()), CRM_API_PORT: String(await alerting.freePort()), MES_API_PORT: String(await alerting.freePort()), FILE_STORE_PORT: String(await alerting.freePort()) };
   shop = await startSampleShop(st.otlpEndpoint, shopPorts, path.join(dir, 'files'), `alerting${process.pid}.`, {
