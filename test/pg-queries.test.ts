@@ -9,7 +9,7 @@ import { FIXTURES, PG_URL, REPO } from './support/fixture';
 // statements, callbacks, promises, the pool's, a Submittable, failures, existing comments, no
 // argument), each under a parent span and with none, against the real PostgreSQL, each wrapper in
 // a process of its own; the spans, what PostgreSQL received, what the app's callbacks and promises
-// saw, and the duration metric's records must all match.
+// saw, and the duration metric's records must all match, and ours must be the wrapper in place.
 interface SpanOut {
   name: string;
   kind: number;
@@ -32,6 +32,7 @@ interface Entry {
 interface Out {
   results: Entry[];
   recorded: Array<{ name: string; attributes: Record<string, unknown> }>;
+  leanWrapper: boolean;
 }
 
 const run = promisify(execFile);
@@ -57,6 +58,11 @@ describe('pg query spans: ours match instrumentation-pg', () => {
   beforeAll(async () => {
     [upstream, ours] = await Promise.all([queries('upstream'), queries('ours')]);
   }, 90_000);
+
+  it('the wrapper in place is ours in one process and upstream\'s in the other (upstream still calls _getClientQueryPatch)', () => {
+    expect(ours.leanWrapper).toBe(true);
+    expect(upstream.leanWrapper).toBe(false);
+  });
 
   it('every case, under a parent and without one, made its span and ran to its end', () => {
     expect(upstream.results.length).toBe(46);

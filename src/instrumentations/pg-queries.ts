@@ -7,16 +7,15 @@ import { addSqlCommenterComment } from '@opentelemetry/sql-common';
 /**
  * instrumentation-pg as it is — its pool and connection patches, its pool metrics, its
  * configuration — with a leaner `Client.prototype.query` wrapper in place of upstream's
- * `_getClientQueryPatch` (a private method of 0.77; test/pg-queries.test.ts fails if an upgrade
- * renames it: queries would then take upstream's wrapper, still traced).
+ * `_getClientQueryPatch` (a private method of 0.77; if an upgrade renames it, queries take
+ * upstream's wrapper, still traced, and test/pg-queries.test.ts fails on LEAN_QUERY).
  *
  * Why: the query wrapper was the largest single entry into telemetry code on the order mix's
  * profile (bench/micro/cpu-profile.mjs 450 9000 on the build before, each sample charged to its
  * entry into telemetry code as BENCH_PROFILE_ENTRIES now does: ~60 µs per query with its span's
- * start, ~25 more at its end); bench/micro/pg-query.mjs measures
- * the pg span alone: 38 µs of CPU per query before, 10 with this wrapper and the bundle's patches
- * of sdk-trace, sql-common and context.bind (bench/RESULTS.md, "The span path, pg's query wrapper
- * and the baggage header").
+ * start, ~25 more at its end). bench/micro/pg-query.mjs against the build before (this wrapper
+ * with the bundle's patches of sdk-trace, sql-common and context.bind): 17 to 43 µs less CPU per
+ * query in three runs (bench/RESULTS.md, "The span path, pg's query wrapper and the baggage header").
  * Upstream's, besides the span: the query's first word parsed twice (span name and metric
  * attribute), the connection's attributes built twice (span and metric), `db.query.text` set after
  * the start (a second attribute pass), a metric attribute set, a closure and two clock reads per
@@ -24,12 +23,13 @@ import { addSqlCommenterComment } from '@opentelemetry/sql-common';
  * pipeline/duration-metrics.ts), and an object spread for query objects. This wrapper makes the
  * same span: the same name, kind, attributes in the same order, status, exception event,
  * sqlcommenter comment, callback context and end — test/pg-queries.test.ts compares them with
- * upstream's for every form of `query()` against a real PostgreSQL. With
-`enhancedDatabaseReporting` or `enableTraceContextPropagation` (shop-otel sets neither) it is
-upstream's wrapper. Two differences, neither
- * visible in what is exported: the sampler sees `db.query.text` among the start attributes
- * (samplers that read attributes are not among those the configuration offers), and when the
- * duration histogram is the no-op one, no duration is computed for it.
+ * upstream's for every form of `query()` against a real PostgreSQL, and checks that the wrapper in
+ * place is this one (LEAN_QUERY). With `enhancedDatabaseReporting`, `enableTraceContextPropagation`,
+ * `requireParentSpan` or a `requestHook` (shop-otel's configuration sets none of them) it is
+ * upstream's wrapper. Two differences, neither visible in what is exported: the sampler sees
+ * `db.query.text` among the start attributes (samplers that read attributes are not among those
+ * the configuration offers), and when the duration histogram is the no-op one, no duration is
+ * computed for it.
  */
 
 type QueryConfig = { text: string; values?: unknown[]; name?: string; callback?: Callback };
@@ -74,11 +74,13 @@ function responded(config: PgInstrumentationConfig, span: Span, result: unknown)
   if (typeof hook === 'function') safeExecuteInTheMiddle(() => hook(span, { data: result as never }), (err) => err && diag.error('Error running response hook', err), true);
 }
 
+/** Marks the wrapper in place on `Client.prototype.query` as this one (for the test). */
+export const LEAN_QUERY = Symbol.for('shop-otel.pg.lean-query');
+
 function leanQueryPatch(plugin: Plugin): (original: Query) => Query {
-  return (original) =>
-    function query(this: PgClient, ...args: unknown[]) {
+  return (original) => {
+    const query = function query(this: PgClient, ...args: unknown[]) {
       const config = plugin.getConfig();
-      if (config.requireParentSpan === true && trace.getSpan(context.active()) === undefined) return original.apply(this, args);
       const recording = plugin._operationDuration !== NOOP_HISTOGRAM;
       const startTime = recording ? hrTime() : undefined;
       const arg0 = args[0];
@@ -89,22 +91,20 @@ function leanQueryPatch(plugin: Plugin): (original: Query) => Query {
       const params = this.connectionParameters;
       const dbName = params.database;
       // Upstream's getQuerySpanName, getSemanticAttributesFromConnection and handleConfigQuery, in one pass.
-      const operation = text ? operationName(text) : undefined;
+      const operation = text === undefined ? undefined : operationName(text);
       const named = isObject && typeof q.name === 'string';
-      const spanName = text === undefined ? 'pg.query' : `pg.query:${named && q.name ? q.name : (operation ?? operationName(text))}${dbName ? ` ${dbName}` : ''}`;
+      const spanName = text === undefined ? 'pg.query' : `pg.query:${named && q.name ? q.name : operation}${dbName ? ` ${dbName}` : ''}`;
       const attributes: Attributes = { 'db.system.name': DB_SYSTEM, 'db.namespace': dbName, 'server.address': params.host, 'server.port': Number.isInteger(params.port) ? (params.port as number) : undefined };
       if (text) attributes['db.query.text'] = text;
       if (named) attributes['db.postgresql.plan'] = q.name;
       const span = plugin.tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes });
-      // The metric's attributes, as upstream builds them (only when its histogram records).
-      let metricAttributes: Attributes | undefined;
+      // The duration metric, as upstream records it, only when its histogram records.
+      let duration: Duration | undefined;
       if (recording) {
-        metricAttributes = { 'db.system.name': DB_SYSTEM, 'db.namespace': this.database, 'server.port': params.port as number, 'server.address': params.host };
+        const metricAttributes: Attributes = { 'db.system.name': DB_SYSTEM, 'db.namespace': this.database, 'server.port': params.port as number, 'server.address': params.host };
         if (text) metricAttributes['db.operation.name'] = operation;
+        duration = { attributes: metricAttributes, startTime: startTime!, plugin };
       }
-      const recordDuration = () => {
-        if (metricAttributes !== undefined) plugin.recordOperationDuration(metricAttributes, startTime!);
-      };
       if (config.addSqlCommenterCommentToQueries) {
         if (isString) args[0] = addSqlCommenterComment(span, arg0 as string);
         else if (isObject && (!('name' in q) || q.name === undefined)) args[0] = { ...q, text: addSqlCommenterComment(span, q.text) };
@@ -114,17 +114,12 @@ function leanQueryPatch(plugin: Plugin): (original: Query) => Query {
         const hasParent = trace.getSpan(active) !== undefined;
         const last = args.length - 1;
         if (typeof args[last] === 'function') {
-          const cb = endingCallback(config, span, args[last] as Callback, metricAttributes, recordDuration);
+          const cb = endingCallback(config, span, args[last] as Callback, duration);
           args[last] = hasParent ? context.bind(active, cb) : cb;
         } else if (isObject && typeof q.callback === 'function') {
-          const cb = endingCallback(config, span, q.callback, metricAttributes, recordDuration);
+          const cb = endingCallback(config, span, q.callback, duration);
           (args[0] as QueryConfig).callback = hasParent ? context.bind(active, cb) : cb;
         }
-      }
-      if (typeof config.requestHook === 'function' && text !== undefined) {
-        const hook = config.requestHook;
-        const { database, host, port, user } = this.connectionParameters as { database?: string; host?: string; port?: number; user?: string };
-        safeExecuteInTheMiddle(() => hook(span, { connection: { database, host, port, user }, query: { text, values: isString ? (Array.isArray(args[1]) ? args[1] : undefined) : (q.values ?? (Array.isArray(args[1]) ? args[1] : undefined)), name: isObject ? q.name : undefined } } as never), (err) => err && diag.error('Error running query hook', err), true);
       }
       let result: unknown;
       try {
@@ -138,13 +133,13 @@ function leanQueryPatch(plugin: Plugin): (original: Query) => Query {
         return result.then(
           (value) => {
             responded(plugin.getConfig(), span, value);
-            recordDuration();
+            record(duration);
             span.end();
             return value;
           },
           (error: unknown) => {
             failed(span, error, (error as Error)?.message);
-            recordDuration();
+            record(duration);
             span.end();
             throw error;
           },
@@ -152,16 +147,28 @@ function leanQueryPatch(plugin: Plugin): (original: Query) => Query {
       }
       return result;
     };
+    (query as unknown as Record<symbol, boolean>)[LEAN_QUERY] = true;
+    return query;
+  };
+}
+
+interface Duration {
+  attributes: Attributes;
+  startTime: ReturnType<typeof hrTime>;
+  plugin: Plugin;
+}
+function record(duration: Duration | undefined): void {
+  if (duration !== undefined) duration.plugin.recordOperationDuration(duration.attributes, duration.startTime);
 }
 
 /** Upstream's patchCallback: the span ends before the app's callback runs. */
-function endingCallback(config: PgInstrumentationConfig, span: Span, cb: Callback, metricAttributes: Attributes | undefined, recordDuration: () => void): Callback {
+function endingCallback(config: PgInstrumentationConfig, span: Span, cb: Callback, duration: Duration | undefined): Callback {
   return function patchedCallback(this: unknown, err: unknown, res: unknown) {
     if (err) {
-      if (metricAttributes !== undefined && Object.prototype.hasOwnProperty.call(err, 'code')) metricAttributes['error.type'] = (err as { code?: string }).code;
+      if (duration !== undefined && Object.prototype.hasOwnProperty.call(err, 'code')) duration.attributes['error.type'] = (err as { code?: string }).code;
       failed(span, err, (err as Error).message);
     } else responded(config, span, res);
-    recordDuration();
+    record(duration);
     span.end();
     cb.call(this, err, res);
   };
@@ -170,8 +177,8 @@ function endingCallback(config: PgInstrumentationConfig, span: Span, cb: Callbac
 export class ShopPgInstrumentation extends PgInstrumentation {
   constructor(config: PgInstrumentationConfig) {
     super(config);
-    // What this wrapper does not do (shop-otel's configuration sets neither): upstream's wrapper.
-    if (config.enhancedDatabaseReporting === true || config.enableTraceContextPropagation === true) return;
+    // What this wrapper does not do (shop-otel's configuration sets none of them): upstream's wrapper.
+    if (config.enhancedDatabaseReporting === true || config.enableTraceContextPropagation === true || config.requireParentSpan === true || typeof config.requestHook === 'function') return;
     // Private in upstream's typings; read by its _patchPgClient when pg is loaded (after this constructor).
     (this as unknown as { _getClientQueryPatch: () => (original: Query) => Query })._getClientQueryPatch = () => leanQueryPatch(this as unknown as Plugin);
   }
