@@ -31,7 +31,7 @@ export function renderTables(res) {
     }
   }
   lines.push(`Versions: ${Object.entries(res.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
-  lines.push(`Fixed rate for latency and CPU: **${res.params.rate} req/s** (25 % of the bare service's saturation, measured at the start of the run), ${res.params.fixedS} s per round; saturation: wrk -t1 -c32, ${res.params.satS} s; log calls: ${res.params.logReqs} requests × ${res.params.logN} winston calls.`);
+  lines.push(`Fixed rate for latency and CPU: **${res.params.rate} req/s** (25 % of the bare service's saturation, measured at the start of the run), ${res.params.fixedS} s per round; saturation: wrk -t1 -c32, ${res.params.satS} s; log calls: ${res.params.logReqs} requests × ${res.params.logN} winston calls${res.params.logWarmReqs ? `, measured cold and again after ${res.params.logWarmReqs} more such requests (steady state)` : ''}.`);
   lines.push('');
   lines.push('Commands (cwd, then the preload; every variant also gets `OTEL_SERVICE_NAME=bench-orders PORT DATABASE_URL AMQP_URL`):');
   lines.push('');
@@ -40,7 +40,7 @@ export function renderTables(res) {
     lines.push(`- ${id}: \`cd ${v.cwd} && ${env ? `${env} ` : ''}${v.command}\``);
   }
   lines.push('');
-  lines.push('| variant | throughput at saturation (req/s) | p50 / p99 at fixed rate (ms) | event-loop delay p99 at the fixed rate (ms) | p50 / p99 one request at a time (ms) | CPU per request (µs) | RSS after warm-up (MB) | start-up to first response (ms) | per winston call in a span (µs CPU) | spans / log records exported per request | exported? |');
+  lines.push(`| variant | throughput at saturation (req/s) | p50 / p99 at fixed rate (ms) | event-loop delay p99 at the fixed rate (ms) | p50 / p99 one request at a time (ms) | CPU per request (µs) | RSS after warm-up (MB) | start-up to first response (ms) | per winston call in a span (µs CPU${res.params.logWarmReqs ? ', steady state' : ''}) | spans / log records exported per request | exported? |`);
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [id, v] of Object.entries(s)) {
     const exported = id === 'bare' ? 'n/a' : v.counts ? (v.counts.spansPerReq > 0 ? `yes${v.counts.logsPerReq > 0 ? '' : ' (spans only)'}` : '**no: not compared**') : 'unknown';
@@ -62,6 +62,10 @@ export function renderTables(res) {
   }
   lines.push('');
   lines.push('Ratios and differences (in brackets) are against **bare**, from the medians. Spans per request: 200 requests at 100 req/s after a 6.5 s wait (every batch timer has fired), round 1 only.');
+  if (bare.logCallColdUs !== undefined) {
+    lines.push('');
+    lines.push(`The winston call cold (the first ${res.params.logReqs * res.params.logN} calls of the burst, V8 still compiling the log path; µs CPU per call, medians): ` + Object.entries(s).map(([id, v]) => `${id} ${f(v.logCallColdUs, 2)}${id === 'bare' ? '' : ` (${delta(v.logCallColdUs, bare.logCallColdUs, 2)}; ${f(v.logsExportedColdShare * 100)} % exported)`}`).join(', ') + '.');
+  }
   lines.push('');
   lines.push('Spans per request by name (the count phase):');
   lines.push('');
@@ -72,10 +76,10 @@ export function renderTables(res) {
   lines.push('');
   lines.push('Exit on SIGTERM after the run (ms, or killed): ' + Object.entries(s).map(([id, v]) => `${id} ${[...new Set(v.stop.map(String))].join('/')}`).join('; ') + '.');
   lines.push('');
-  lines.push('Per round (req/s · p99 ms · loop-delay p99 ms · one-at-a-time p99 ms · µs CPU/req · MB · start ms · µs/log call):');
+  lines.push(`Per round (req/s · p99 ms · loop-delay p99 ms · one-at-a-time p99 ms · µs CPU/req · MB · start ms · µs/log call${bare.logCallColdUs !== undefined ? ' (cold)' : ''}):`);
   lines.push('');
   for (const [id, v] of Object.entries(s)) {
-    lines.push(`- ${id}: ${v.raw.map((r) => `${f(r.rps)} · ${f(r.p99, 1)} · ${f(r.loopDelayP99, 1)} · ${f(r.quietP99, 1)} · ${f(r.cpuPerReqUs)} · ${f(r.rssMb)} · ${f(r.startupMs)} · ${f(r.logCallUs, 1)}`).join(' | ')}`);
+    lines.push(`- ${id}: ${v.raw.map((r) => `${f(r.rps)} · ${f(r.p99, 1)} · ${f(r.loopDelayP99, 1)} · ${f(r.quietP99, 1)} · ${f(r.cpuPerReqUs)} · ${f(r.rssMb)} · ${f(r.startupMs)} · ${f(r.logCallUs, 1)}${r.logCallColdUs !== undefined ? ` (${f(r.logCallColdUs, 1)})` : ''}`).join(' | ')}`);
   }
   const c = res.collector;
   lines.push('');

@@ -23,6 +23,25 @@ export function cpuFineMs(pid) {
   return ns / 1e6;
 }
 
+/**
+ * On-CPU time by thread name (/proc/<pid>/task/<tid>/comm: `node` is the main thread; V8's
+ * platform workers, libuv's pool and Node's own threads have names of their own), in ms. The
+ * CPU profiler sees the main thread only: this is how the rest of a harness's figure is found.
+ */
+export function cpuByThreadMs(pid) {
+  const out = {};
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      const name = t === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
+      out[name] = (out[name] ?? 0) + ns / 1e6;
+    } catch {
+      // thread ended between readdir and read
+    }
+  }
+  return out;
+}
+
 /** Resident set size in MB. */
 export function rssMb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -3,11 +3,12 @@
 // none) / (L·N), as bench/run.mjs measures it, for bare and shop-otel with one part off at a
 // time; alternating rounds, medians. Needs the services; starts its own receiver.
 //   node bench/micro/log-burst.mjs [rounds]      BENCH_BEFORE_DIST=<dist> adds an older build (inside the
-//   repository, e.g. node_modules/.dist-before, so that it resolves the same packages), BENCH_CONFIGS='a;b' only those rows
+//   repository, e.g. node_modules/.dist-before, so that it resolves the same packages), BENCH_CONFIGS='a;b' only those rows,
+//   LOG_BURST_NODE_FLAGS Node flags for every row. Each row's second line splits the figure by thread.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuFineMs } from '../lib/proc.mjs';
+import { cpuByThreadMs, cpuFineMs } from '../lib/proc.mjs';
 import { sequential } from '../lib/load.mjs';
 import { prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
@@ -15,6 +16,9 @@ import { freePort } from '../../scripts/pipeline/ports.mjs';
 const ROUNDS = Number(process.argv[2] ?? 3);
 const L = 40;
 const N = 250;
+// LOG_BURST_WARM: warm-up requests of N calls before the measured blocks (V8 still compiles the
+// log path for a while: bench/micro/jit-trace.mjs counts it).
+const WARM = Number(process.env.LOG_BURST_WARM ?? 10);
 const receiver = await startCountingReceiver();
 const table = `logburst_${process.pid}`;
 const db = await prepareTable(table);
@@ -40,28 +44,39 @@ if (process.env.BENCH_CONFIGS) {
   const keep = new Set(['bare', ...process.env.BENCH_CONFIGS.split(';').map((s) => s.trim())]);
   for (const k of Object.keys(configs)) if (!keep.has(k)) delete configs[k];
 }
+// LOG_BURST_NODE_FLAGS='--single-threaded-gc …': Node flags for every row, bare included (e.g. to
+// move V8's garbage collection from its worker threads onto the main thread, where the by-thread
+// line below and the CPU profiler see it).
+const nodeFlags = (process.env.LOG_BURST_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 try {
   for (let round = 0; round < ROUNDS; round++) {
     const names = Object.keys(configs);
     for (const name of names.map((_, i) => names[(i + round) % names.length])) {
       const c = configs[name];
-      const app = await spawnVariantApp({ name, args: c.args, port: await freePort(), env: { TABLE: table, EXCHANGE: `logburst.${process.pid}`, QUEUE: `logburst.${process.pid}`, OTEL_SERVICE_NAME: 'log-burst', ...c.env } });
+      const app = await spawnVariantApp({ name, args: [...nodeFlags, ...c.args], port: await freePort(), env: { TABLE: table, EXCHANGE: `logburst.${process.pid}`, QUEUE: `logburst.${process.pid}`, OTEL_SERVICE_NAME: 'log-burst', ...c.env } });
       const base = app.base;
-      await sequential(base, 'POST', `/log-burst?n=${N}`, 10, 15); // warm-up (JIT)
+      await sequential(base, 'POST', `/log-burst?n=${N}`, WARM, 15); // warm-up (JIT)
       await sleep(1500);
+      const ta0 = cpuByThreadMs(app.proc.pid);
       const a0 = cpuFineMs(app.proc.pid);
       await sequential(base, 'POST', '/log-burst?n=0', L, 15);
       await sleep(1500);
       const a1 = cpuFineMs(app.proc.pid);
+      const ta1 = cpuByThreadMs(app.proc.pid);
       const before = (await receiver.counts()).logs;
+      const tb0 = cpuByThreadMs(app.proc.pid);
       const b0 = cpuFineMs(app.proc.pid);
       await sequential(base, 'POST', `/log-burst?n=${N}`, L, 15);
       await sleep(1500);
       const b1 = cpuFineMs(app.proc.pid);
+      const tb1 = cpuByThreadMs(app.proc.pid);
+      // Per thread name: the same difference, µs per call (main: what the CPU profiler sees).
+      const threads = {};
+      for (const k of new Set([...Object.keys(tb1), ...Object.keys(ta1)])) threads[k] = (((tb1[k] ?? 0) - (tb0[k] ?? 0) - ((ta1[k] ?? 0) - (ta0[k] ?? 0))) * 1000) / (L * N);
       const us = ((b1 - b0 - (a1 - a0)) * 1000) / (L * N);
       const exported = ((await receiver.counts()).logs - before) / (L * N);
-      res[name].push({ us, exported });
+      res[name].push({ us, exported, threads });
       await app.stop();
       process.stderr.write(`log-burst: round ${round + 1} ${name}: ${us.toFixed(2)} µs/call, ${(exported * 100).toFixed(0)} % exported\n`);
     }
@@ -72,9 +87,11 @@ try {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const bare = median(res.bare.map((r) => r.us));
-console.log(`node ${process.version}, ${ROUNDS} alternating rounds, ${L} requests × ${N} winston calls; medians`);
+console.log(`node ${process.version}, ${ROUNDS} alternating rounds, ${L} requests × ${N} winston calls after ${WARM} of them; medians`);
 for (const [name, rs] of Object.entries(res)) {
   const us = median(rs.map((r) => r.us));
   console.log(`${name.padEnd(46)} ${us.toFixed(2)} µs/call${name === 'bare' ? ' (baseline)' : ` (+${(us - bare).toFixed(2)})`}, ${(median(rs.map((r) => r.exported)) * 100).toFixed(0)} % exported; runs ${rs.map((r) => r.us.toFixed(1)).join(' ')}`);
+  const names = [...new Set(rs.flatMap((r) => Object.keys(r.threads)))];
+  console.log(`${''.padEnd(46)} by thread (medians, µs/call): ${names.map((t) => `${t} ${median(rs.map((r) => r.threads[t] ?? 0)).toFixed(2)}`).join(', ')}`);
 }
 process.exit(0);
