@@ -166,6 +166,26 @@ export class Writer {
     this.pos += 8;
   }
 
+  /** Bytes already encoded (an EncodedItem's), as they are: no length prefix of their own. */
+  raw(value: Uint8Array): void {
+    this.ensure(value.length);
+    this.buf.set(value, this.pos);
+    this.pos += value.length;
+  }
+
+  /**
+   * The bytes written, in a Buffer of their own size, and the writer emptied (kept for the next
+   * item): Buffer.allocUnsafe, so an item of a few hundred bytes is a view into Node's shared pool
+   * (one small object on the heap), not an ArrayBuffer of its own.
+   */
+  take(): Uint8Array {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    if (this.buf.length > RETAIN_BYTES) this.buf = Buffer.allocUnsafe(INITIAL_BYTES);
+    this.pos = 0;
+    return out;
+  }
+
   bytes(value: Uint8Array): void {
     this.varint(value.length);
     this.ensure(value.length);
@@ -381,7 +401,33 @@ const BATCH_PREFIX = 3;
  * (ResourceSpans / ResourceLogs: resource 1, scope messages 2, schema_url 3; ScopeSpans /
  * ScopeLogs: scope 1, items 2, schema_url 3). Returns the bytes; the writer is left empty.
  */
-export function encodeExportRequest<T extends { readonly resource: ResourceLike; readonly instrumentationScope: object }>(w: Writer, items: readonly T[], item: (w: Writer, x: T) => void): Uint8Array {
+/**
+ * A span or log record already redacted and encoded where it ended (encoded-items.ts): field 2 of
+ * its scope's message, tag and length prefix included, which encodeExportRequest writes as it is.
+ * It keeps what batching and grouping read (the resource and scope objects, by identity), so a
+ * batch of them, or of them and unencoded items, is the same request byte for byte.
+ */
+export class EncodedItem {
+  constructor(
+    readonly resource: ResourceLike,
+    readonly instrumentationScope: object,
+    readonly bytes: Uint8Array,
+  ) {}
+}
+
+/** `x` encoded alone, as it is inside a batch (tag, length, message; an EncodedItem's bytes): the writer is left empty. */
+export function encodeItemBytes<T>(w: Writer, x: T, item: (w: Writer, x: T) => void): Uint8Array {
+  w.pos = 0;
+  try {
+    w.tag(2, 2);
+    item(w, x);
+    return w.take();
+  } finally {
+    w.pos = 0;
+  }
+}
+
+export function encodeExportRequest<T extends { readonly resource: ResourceLike; readonly instrumentationScope: object }>(w: Writer, items: readonly (T | EncodedItem)[], item: (w: Writer, x: T) => void): Uint8Array {
   const byResource = groupByResourceAndScope(items);
   w.pos = 0;
   try {
@@ -395,8 +441,11 @@ export function encodeExportRequest<T extends { readonly resource: ResourceLike;
         const at = w.startWide(BATCH_PREFIX);
         instrumentationScope(w, scope, 1);
         for (const x of list) {
-          w.tag(2, 2);
-          item(w, x);
+          if (x instanceof EncodedItem) w.raw(x.bytes);
+          else {
+            w.tag(2, 2);
+            item(w, x as T);
+          }
         }
         if (scope.schemaUrl) {
           w.tag(3, 2);
