@@ -46,10 +46,11 @@ const FACTORIES: Record<InstrumentationName, Factory> = {
     return [queries, new PgConnectEventsInstrumentation(config.policy.dbComponents)];
   },
   amqplib: (config) => {
-    const { AmqplibInstrumentation } = require('@opentelemetry/instrumentation-amqplib') as typeof import('@opentelemetry/instrumentation-amqplib');
+    const { ShopAmqplibInstrumentation } = require('./amqp-publish') as typeof import('./amqp-publish');
     const { AmqpEventsInstrumentation } = require('./amqp-events') as typeof import('./amqp-events');
     return [
-      new AmqplibInstrumentation({
+      // instrumentation-amqplib with a publish wrapper of our own (amqp-publish.ts).
+      new ShopAmqplibInstrumentation({
         publishHook: publishHook(config.businessIds),
         consumeHook: consumeHook(new PeerTrust(config.businessIds.trustedPeers)),
       }),

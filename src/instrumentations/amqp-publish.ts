@@ -1,0 +1,162 @@
+import { context, diag, propagation, SpanKind, trace, type Span } from '@opentelemetry/api';
+import { safeExecuteInTheMiddle } from '@opentelemetry/instrumentation';
+import { AmqplibInstrumentation, type AmqplibInstrumentationConfig } from '@opentelemetry/instrumentation-amqplib';
+
+/**
+ * instrumentation-amqplib as it is — consumers, acks, confirm channels, its configuration — with
+ * a `Channel.prototype.publish` wrapper of our own in place of upstream's `getPublishPatch` (a
+ * method of 0.71; if an upgrade renames it, publishes take upstream's wrapper, still traced, and
+ * test/amqp-publish.test.ts fails on LEAN_PUBLISH).
+ *
+ * Why: amqplib builds each message's headers table as `Object.create(options.headers)`, and
+ * upstream's wrapper hands it a fresh headers object per publish (`options.headers ?? {}`, the
+ * trace context injected into it). A fresh object made a prototype costs V8 a prototype map, its
+ * prototype info and new object maps, all in the old generation, and amqplib's `for…in` over the
+ * table then takes the slow path: `bench/micro/heap-sample.mjs` put 3.6 of the 6.4 MB promoted
+ * in the sampled window in amqplib's `encodeTable` and `Object.create` once the span queues held
+ * bytes (bench/RESULTS.md, "Queued as bytes"), and `bench/micro/amqp-publish.mjs` measures the
+ * header encoding alone. Here, when the app passes no headers of its own (the common case), the
+ * trace context goes into one long-lived carrier object whose keys stay (a value no longer
+ * injected is set to `undefined`, which amqplib leaves out of the table), so the prototype and
+ * its maps are made once. The carrier is lent to one publish at a time, its values cleared after
+ * it, and never left in the app's objects: an options object of the app's gets `headers` for the
+ * duration of the call only (upstream leaves its headers object there). A publish with headers
+ * of the app's, with more arguments than amqplib's four, or inside another (the carrier lent
+ * already) takes upstream's wrapper.
+ *
+ * The same span as upstream's: name, kind, attributes in the same order, the publish hook with
+ * the same arguments, the original called with the same arguments but the options; and the same
+ * headers on the wire (test/amqp-publish.test.ts compares both against a real RabbitMQ). One
+ * difference: if amqplib throws (a closed channel), the span ends here; upstream's is never ended.
+ */
+
+type Publish = (this: unknown, ...args: unknown[]) => unknown;
+type Options = { headers?: unknown; messageId?: unknown; correlationId?: unknown; [key: string]: unknown };
+type Carrier = Record<string, string | undefined>;
+
+// instrumentation-amqplib's names, copied: the package exports only its index, not its utils.
+const ATTR_MESSAGING_DESTINATION = 'messaging.destination';
+const ATTR_MESSAGING_DESTINATION_KIND = 'messaging.destination_kind';
+const DESTINATION_KIND_TOPIC = 'topic';
+const ATTR_MESSAGING_RABBITMQ_ROUTING_KEY = 'messaging.rabbitmq.routing_key';
+const OLD_ATTR_MESSAGING_MESSAGE_ID = 'messaging.message_id';
+const ATTR_MESSAGING_CONVERSATION_ID = 'messaging.conversation_id';
+
+/** Marks the wrapper in place on `Channel.prototype.publish` as this one (for the test). */
+export const LEAN_PUBLISH = Symbol.for('shop-otel.amqplib.lean-publish');
+
+// A carrier with more keys than this (a propagator writing keys of its own making) is replaced, not kept.
+const MAX_CARRIER_KEYS = 16;
+
+export class ShopAmqplibInstrumentation extends AmqplibInstrumentation {
+  private carrier: Carrier = {};
+  private lent = false;
+  // { headers: carrier } for a publish without options (upstream makes `{}` for it).
+  private noOptions: Options = { headers: this.carrier };
+
+  constructor(config: AmqplibInstrumentationConfig = {}) {
+    super(config);
+    // Private in upstream's typings; read by its patch of amqplib's channel model when amqplib is loaded (after this constructor).
+    (this as unknown as { getPublishPatch: ShopAmqplibInstrumentation['leanPublishPatch'] }).getPublishPatch = (moduleVersion, original) => this.leanPublishPatch(moduleVersion, original);
+  }
+
+  /** In place of upstream's getPublishPatch(moduleVersion, original). */
+  private leanPublishPatch(moduleVersion: string | undefined, original: Publish): Publish {
+    const upstream = (AmqplibInstrumentation.prototype as unknown as { getPublishPatch: (v: string | undefined, o: Publish) => Publish }).getPublishPatch.call(this, moduleVersion, original);
+    const self = this;
+    const lean = function publish(this: unknown, exchange: unknown, routingKey: unknown, content: unknown, options?: unknown): unknown {
+      const opts = options as Options | null | undefined;
+      if (self.lent || arguments.length > 4 || (opts != null && (typeof opts !== 'object' || opts.headers != null)) || confirmChannelTracing()) {
+        // eslint-disable-next-line prefer-rest-params
+        return upstream.apply(this, arguments as unknown as unknown[]);
+      }
+      return self.publish(this, original, moduleVersion, exchange as string, routingKey as string, content, opts ?? undefined);
+    };
+    (lean as unknown as Record<symbol, boolean>)[LEAN_PUBLISH] = true;
+    return lean;
+  }
+
+  private publish(channel: unknown, original: Publish, moduleVersion: string | undefined, exchange: string, routingKey: string, content: unknown, options: Options | undefined): unknown {
+    const connection = (channel as { connection?: Record<symbol, object> }).connection;
+    // Upstream's createPublishSpan, attribute for attribute.
+    const span: Span = this.tracer.startSpan(`publish ${exchange !== '' ? exchange : '<default>'}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        ...connectionAttributes(connection),
+        [ATTR_MESSAGING_DESTINATION]: exchange,
+        [ATTR_MESSAGING_DESTINATION_KIND]: DESTINATION_KIND_TOPIC,
+        [ATTR_MESSAGING_RABBITMQ_ROUTING_KEY]: routingKey,
+        [OLD_ATTR_MESSAGING_MESSAGE_ID]: options?.messageId as string | undefined,
+        [ATTR_MESSAGING_CONVERSATION_ID]: options?.correlationId as string | undefined,
+      },
+    });
+    const carrier = this.carrier;
+    this.lent = true;
+    let opts: Options;
+    let hadHeaders = false;
+    let previous: unknown;
+    if (options === undefined) opts = this.noOptions;
+    else {
+      opts = options;
+      hadHeaders = Object.hasOwn(options, 'headers');
+      previous = options.headers;
+      options.headers = carrier;
+    }
+    try {
+      propagation.inject(trace.setSpan(context.active(), span), carrier);
+      const { publishHook } = this.getConfig();
+      if (publishHook) {
+        safeExecuteInTheMiddle(
+          () => publishHook(span, { moduleVersion, exchange, routingKey, content: content as Buffer, options: opts as never, isConfirmChannel: false }),
+          (e) => {
+            if (e) diag.error('amqplib instrumentation: publishHook error', e);
+          },
+          true,
+        );
+      }
+      return original.call(channel, exchange, routingKey, content, opts);
+    } finally {
+      if (options !== undefined) {
+        if (hadHeaders) options.headers = previous;
+        else delete options.headers;
+      }
+      this.release(carrier);
+      span.end();
+    }
+  }
+
+  /** The carrier's values cleared, its keys kept (see above); replaced if it grew past its bound. */
+  private release(carrier: Carrier): void {
+    let keys = 0;
+    for (const key in carrier) {
+      carrier[key] = undefined;
+      keys++;
+    }
+    if (keys > MAX_CARRIER_KEYS) {
+      this.carrier = {};
+      this.noOptions = { headers: this.carrier };
+    }
+    this.lent = false;
+  }
+}
+
+/**
+ * The connection's attributes, as instrumentation-amqplib stored them on it when it connected,
+ * under a Symbol of its own (not Symbol.for, and not exported): found once by its description.
+ */
+const CONNECTION_ATTRIBUTES_DESCRIPTION = 'opentelemetry.amqplib.connection.attributes';
+let connectionAttributesKey: symbol | undefined;
+function connectionAttributes(connection: Record<symbol, object> | undefined): object | undefined {
+  if (connection == null || typeof connection !== 'object') return undefined;
+  if (connectionAttributesKey === undefined) {
+    connectionAttributesKey = Object.getOwnPropertySymbols(connection).find((s) => s.description === CONNECTION_ATTRIBUTES_DESCRIPTION);
+    if (connectionAttributesKey === undefined) return undefined;
+  }
+  return connection[connectionAttributesKey];
+}
+
+/** instrumentation-amqplib's isConfirmChannelTracing: its confirm-channel publish marks the context (createContextKey: Symbol.for) so that the inner publish is not traced again. */
+const CONFIRM_CHANNEL_KEY = Symbol.for('opentelemetry.amqplib.channel.is-confirm-channel');
+function confirmChannelTracing(): boolean {
+  return context.active().getValue(CONFIRM_CHANNEL_KEY) === true;
+}
