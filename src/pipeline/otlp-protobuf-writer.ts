@@ -173,19 +173,6 @@ export class Writer {
     this.pos += value.length;
   }
 
-  /**
-   * The bytes written, in a Buffer of their own size, and the writer emptied (kept for the next
-   * item): Buffer.allocUnsafe, so an item of a few hundred bytes is a view into Node's shared pool
-   * (one small object on the heap), not an ArrayBuffer of its own.
-   */
-  take(): Uint8Array {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
-    if (this.buf.length > RETAIN_BYTES) this.buf = Buffer.allocUnsafe(INITIAL_BYTES);
-    this.pos = 0;
-    return out;
-  }
-
   bytes(value: Uint8Array): void {
     this.varint(value.length);
     this.ensure(value.length);
@@ -415,16 +402,32 @@ export class EncodedItem {
   ) {}
 }
 
-/** `x` encoded alone, as it is inside a batch (tag, length, message; an EncodedItem's bytes): the writer is left empty. */
+/**
+ * `x` encoded alone, as it is inside a batch (tag, length, message): an EncodedItem's bytes. The
+ * writer is a slab here: each item is written after the one before and handed out as a view of
+ * the writer's buffer (no copy, no allocation but the view), and a buffer with less than
+ * SLAB_MIN_FREE bytes left is left to the items that view it (a new one is taken). A slab lives as
+ * long as one of its items is queued; the queue is bounded, so are they. Measured against a copy
+ * of each item into a buffer of its own size (Buffer.allocUnsafe, Node's pool):
+ * bench/micro/trace-encode.mjs and logs-encode.mjs, 'item by item' (bench/RESULTS.md, "Queued as bytes").
+ */
+const SLAB_BYTES = 64 * 1024;
+const SLAB_MIN_FREE = 4 * 1024;
 export function encodeItemBytes<T>(w: Writer, x: T, item: (w: Writer, x: T) => void): Uint8Array {
-  w.pos = 0;
+  if (w.buf.length - w.pos < SLAB_MIN_FREE || w.buf.length > RETAIN_BYTES) {
+    w.buf = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    w.pos = 0;
+  }
+  const start = w.pos;
   try {
     w.tag(2, 2);
     item(w, x);
-    return w.take();
-  } finally {
-    w.pos = 0;
+  } catch (e) {
+    w.pos = start;
+    throw e;
   }
+  // Grown while writing (an item larger than what was left): its bytes were copied along, at the same offsets.
+  return w.buf.subarray(start, w.pos);
 }
 
 export function encodeExportRequest<T extends { readonly resource: ResourceLike; readonly instrumentationScope: object }>(w: Writer, items: readonly (T | EncodedItem)[], item: (w: Writer, x: T) => void): Uint8Array {
