@@ -34,7 +34,6 @@ import { ExportGate } from './pipeline/export-gate';
 import { WithoutDurationHistograms } from './pipeline/duration-metrics';
 import { DirectLogProvider, sdkLoggerScope } from './pipeline/direct-logs';
 import { ExportDrops, quietExportFailures } from './pipeline/export-drops';
-import { logEncoder, spanEncoder } from './pipeline/encoded-items';
 import { ExitFlusher, type ExitPart } from './pipeline/exit-flush';
 import { LedgerLogProcessor, LedgerSpanProcessor, PendingLedger } from './pipeline/pending-ledger';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
@@ -246,9 +245,7 @@ function spanProcessor(config: ShopOtelConfig, redactor: Redactor, gate: ExportG
       const exporter = new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate, ledger);
       exit.spans.push({ signal: 'TRACES', protocol: config.traces.protocol, ledger, redact: (s) => exporter.redact(s) });
       exit.exporters.push(exporter);
-      // Queued as their bytes (encoded-items.ts); the JSON protocol keeps the span objects for upstream's serializer.
-      const encode = config.traces.protocol === 'http/protobuf' ? spanEncoder((s) => exporter.redactOne(s)) : undefined;
-      out.push(new LedgerSpanProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), ledger, encode));
+      out.push(new LedgerSpanProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), ledger));
     } else out.push(new SimpleSpanProcessor({ exporter: new RedactingSpanExporter(new ConsoleSpanExporter(), redactor, gate) }));
   }
   // IDs are stamped before any exporter sees a span: one wrapper hands each span to every exporter exactly once.
@@ -279,8 +276,7 @@ function logProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportG
       const ledger = new PendingLedger<ReadableLogRecord>('logs', config.logs.batch.maxQueueSize, exit.drops);
       const exporter = new RedactingLogExporter(new LazyLogExporter(config.logs.protocol), redactor, gate, ledger);
       exit.logs.push({ signal: 'LOGS', protocol: config.logs.protocol, ledger, redact: (r) => exporter.redact(r) });
-      const encode = config.logs.protocol === 'http/protobuf' ? logEncoder((r) => exporter.redactOne(r)) : undefined;
-      out.push(new LedgerLogProcessor(new BatchLogRecordProcessor({ exporter, ...config.logs.batch }), ledger, encode));
+      out.push(new LedgerLogProcessor(new BatchLogRecordProcessor({ exporter, ...config.logs.batch }), ledger));
     } else out.push(new SimpleLogRecordProcessor({ exporter: new RedactingLogExporter(new ConsoleLogRecordExporter(), redactor, gate) }));
   }
   return out;

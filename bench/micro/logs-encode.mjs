@@ -1,7 +1,6 @@
 // The OTLP logs encoder alone: µs per record to encode batches of 512 winston-shaped records
 // (the bench app's: body, seq, customerId, business IDs, trace context), upstream's
-// ProtobufLogsSerializer against ours (dist/pipeline/otlp-logs-encoder.js), and ours record by record as
-// the pipeline now encodes them; alternating, medians of 7.
+// ProtobufLogsSerializer against ours (dist/pipeline/otlp-logs-encoder.js); alternating, medians of 7.
 //   node bench/micro/logs-encode.mjs
 import { createRequire } from 'node:module';
 import { ROOT } from '../variants.mjs';
@@ -10,7 +9,7 @@ const { ProtobufLogsSerializer } = require('@opentelemetry/otlp-transformer');
 const { LoggerProvider } = require('@opentelemetry/sdk-logs');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
 const { context, trace } = require('@opentelemetry/api');
-const { encodeLogItem, encodeLogsRequest } = require(`${ROOT}/dist/pipeline/otlp-logs-encoder.js`);
+const { encodeLogsRequest } = require(`${ROOT}/dist/pipeline/otlp-logs-encoder.js`);
 
 const collected = [];
 const collector = { onEmit: (r) => void collected.push(r), forceFlush: async () => {}, shutdown: async () => {} };
@@ -19,9 +18,8 @@ const logger = provider.getLogger('@opentelemetry/winston-transport', '0.34.0');
 const ctx = trace.setSpanContext(context.active(), { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 });
 for (let i = 0; i < 512; i++) logger.emit({ severityNumber: 9, severityText: 'info', body: 'burst record', attributes: { seq: i, customerId: 'cust-0042', 'shop.customer.id': 'cust-0042' }, context: ctx });
 const batch = collected;
-// 'ours, item by item': each record encoded alone as it is emitted (pipeline/encoded-items.ts), then the batch of their bytes.
-const encoders = { upstream: (b) => ProtobufLogsSerializer.serializeRequest(b), ours: (b) => encodeLogsRequest(b), 'ours, item by item': (b) => encodeLogsRequest(b.map(encodeLogItem)) };
-const res = Object.fromEntries(Object.keys(encoders).map((k) => [k, []]));
+const encoders = { upstream: (b) => ProtobufLogsSerializer.serializeRequest(b), ours: (b) => encodeLogsRequest(b) };
+const res = { upstream: [], ours: [] };
 for (let round = 0; round < 7; round++) {
   for (const [name, enc] of Object.entries(encoders)) {
     for (let i = 0; i < 50; i++) enc(batch);
@@ -34,4 +32,4 @@ for (let round = 0; round < 7; round++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`node ${process.version}, batches of ${batch.length} records, µs of CPU per record, medians of 7`);
-for (const [name, xs] of Object.entries(res)) console.log(`${name.padEnd(19)} ${median(xs).toFixed(3)} µs/record; runs ${xs.map((x) => x.toFixed(3)).join(' ')}`);
+for (const [name, xs] of Object.entries(res)) console.log(`${name.padEnd(9)} ${median(xs).toFixed(3)} µs/record; runs ${xs.map((x) => x.toFixed(3)).join(' ')}`);

@@ -3,7 +3,6 @@
 // pg CLIENT span with db attributes, an amqplib PRODUCER span; interleaved with the other
 // requests' spans, as a batch span processor sees them), upstream's ProtobufTraceSerializer
 // against ours (dist/pipeline/otlp-trace-encoder.js); alternating, medians of 7.
-// Also each span encoded alone first, as the pipeline now does where a span ends.
 //   npm run build && node bench/micro/trace-encode.mjs [rounds]
 import { createRequire } from 'node:module';
 import { ROOT } from '../variants.mjs';
@@ -12,7 +11,7 @@ const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer');
 const { TracerProvider } = require('@opentelemetry/sdk-trace');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
 const { context, trace, SpanKind, SpanStatusCode } = require('@opentelemetry/api');
-const { encodeSpanItem, encodeTraceRequest } = require(`${ROOT}/dist/pipeline/otlp-trace-encoder.js`);
+const { encodeTraceRequest } = require(`${ROOT}/dist/pipeline/otlp-trace-encoder.js`);
 
 const collected = [];
 const collector = { onStart: () => {}, onEnd: (s) => void collected.push(s), forceFlush: async () => {}, shutdown: async () => {} };
@@ -57,10 +56,8 @@ const b = Buffer.from(ProtobufTraceSerializer.serializeRequest(batch));
 if (!a.equals(b)) throw new Error('the encoders disagree on this batch');
 
 const rounds = Number(process.argv[2] ?? 7);
-// 'ours, item by item': each span encoded alone as it ends (pipeline/encoded-items.ts), then the
-// batch of their bytes: what the OTLP/protobuf pipeline does now.
-const encoders = { upstream: (x) => ProtobufTraceSerializer.serializeRequest(x), ours: (x) => encodeTraceRequest(x), 'ours, item by item': (x) => encodeTraceRequest(x.map(encodeSpanItem)) };
-const res = Object.fromEntries(Object.keys(encoders).map((k) => [k, []]));
+const encoders = { upstream: (x) => ProtobufTraceSerializer.serializeRequest(x), ours: (x) => encodeTraceRequest(x) };
+const res = { upstream: [], ours: [] };
 for (let round = 0; round < rounds; round++) {
   for (const [name, enc] of Object.entries(encoders)) {
     for (let i = 0; i < 30; i++) enc(batch);
@@ -73,4 +70,4 @@ for (let round = 0; round < rounds; round++) {
 }
 const median = (xs) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
 console.log(`node ${process.version}, batches of ${batch.length} spans (${a.length} bytes), µs of CPU per span, medians of ${rounds}`);
-for (const [name, xs] of Object.entries(res)) console.log(`${name.padEnd(19)} ${median(xs).toFixed(3)} µs/span; runs ${xs.map((x) => x.toFixed(3)).join(' ')}`);
+for (const [name, xs] of Object.entries(res)) console.log(`${name.padEnd(9)} ${median(xs).toFixed(3)} µs/span; runs ${xs.map((x) => x.toFixed(3)).join(' ')}`);

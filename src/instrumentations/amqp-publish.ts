@@ -12,10 +12,11 @@ import { AmqplibInstrumentation, type AmqplibInstrumentationConfig } from '@open
  * upstream's wrapper hands it a fresh headers object per publish (`options.headers ?? {}`, the
  * trace context injected into it). A fresh object made a prototype costs V8 a prototype map, its
  * prototype info and new object maps, all in the old generation, and amqplib's `for…in` over the
- * table then takes the slow path: `bench/micro/heap-sample.mjs` put 3.6 of the 6.4 MB promoted
- * in the sampled window in amqplib's `encodeTable` and `Object.create` once the span queues held
- * bytes (bench/RESULTS.md, "Queued as bytes"), and `bench/micro/amqp-publish.mjs` measures the
- * header encoding alone. Here, when the app passes no headers of its own (the common case), the
+ * table then takes the slow path. Measured (bench/RESULTS.md, "amqplib's headers, the export
+ * requests and the winston call in steady state"): `bench/micro/heap-sample.mjs` found amqplib's
+ * `encodeTable` and `Object.create` the largest sites of what survived into the old generation;
+ * `bench/micro/amqp-headers.cjs` the property encoding alone (a fresh headers object against one
+ * whose keys stay); `bench/micro/amqp-publish.mjs` the publish span as a whole. Here, when the app passes no headers of its own (the common case), the
  * trace context goes into one long-lived carrier object whose keys stay (a value no longer
  * injected is set to `undefined`, which amqplib leaves out of the table), so the prototype and
  * its maps are made once. The carrier is lent to one publish at a time, its values cleared after

@@ -1,6 +1,6 @@
 import { SeverityNumber } from '@opentelemetry/api';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { anyValue, attributes, EncodedItem, encodeExportRequest, encodeItemBytes, Writer, type Attrs } from './otlp-protobuf-writer';
+import { anyValue, attributes, encodeExportRequest, Writer, type Attrs } from './otlp-protobuf-writer';
 
 /**
  * ExportLogsServiceRequest as protobuf, byte for byte what otlp-transformer's
@@ -64,13 +64,6 @@ function logRecord(w: Writer, r: ReadableLogRecord): void {
   w.end(at);
 }
 
-export function encodeLogsRequest(records: readonly (ReadableLogRecord | EncodedItem)[]): Uint8Array {
+export function encodeLogsRequest(records: ReadableLogRecord[]): Uint8Array {
   return encodeExportRequest(writer, records, logRecord);
-}
-
-const itemWriter = new Writer();
-
-/** The record's bytes as a batch holds them, queued in its place (encoded-items.ts); the record itself can then be collected. */
-export function encodeLogItem(r: ReadableLogRecord): EncodedItem {
-  return new EncodedItem(r.resource, r.instrumentationScope, encodeItemBytes(itemWriter, r, logRecord));
 }

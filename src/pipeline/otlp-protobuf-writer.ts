@@ -166,13 +166,6 @@ export class Writer {
     this.pos += 8;
   }
 
-  /** Bytes already encoded (an EncodedItem's), as they are: no length prefix of their own. */
-  raw(value: Uint8Array): void {
-    this.ensure(value.length);
-    this.buf.set(value, this.pos);
-    this.pos += value.length;
-  }
-
   bytes(value: Uint8Array): void {
     this.varint(value.length);
     this.ensure(value.length);
@@ -388,49 +381,7 @@ const BATCH_PREFIX = 3;
  * (ResourceSpans / ResourceLogs: resource 1, scope messages 2, schema_url 3; ScopeSpans /
  * ScopeLogs: scope 1, items 2, schema_url 3). Returns the bytes; the writer is left empty.
  */
-/**
- * A span or log record already redacted and encoded where it ended (encoded-items.ts): field 2 of
- * its scope's message, tag and length prefix included, which encodeExportRequest writes as it is.
- * It keeps what batching and grouping read (the resource and scope objects, by identity), so a
- * batch of them, or of them and unencoded items, is the same request byte for byte.
- */
-export class EncodedItem {
-  constructor(
-    readonly resource: ResourceLike,
-    readonly instrumentationScope: object,
-    readonly bytes: Uint8Array,
-  ) {}
-}
-
-/**
- * `x` encoded alone, as it is inside a batch (tag, length, message): an EncodedItem's bytes. The
- * writer is a slab here: each item is written after the one before and handed out as a view of
- * the writer's buffer (no copy, no allocation but the view), and a buffer with less than
- * SLAB_MIN_FREE bytes left is left to the items that view it (a new one is taken). A slab lives as
- * long as one of its items is queued; the queue is bounded, so are they. Measured against a copy
- * of each item into a buffer of its own size (Buffer.allocUnsafe, Node's pool):
- * bench/micro/trace-encode.mjs and logs-encode.mjs, 'item by item' (bench/RESULTS.md, "Queued as bytes").
- */
-const SLAB_BYTES = 64 * 1024;
-const SLAB_MIN_FREE = 4 * 1024;
-export function encodeItemBytes<T>(w: Writer, x: T, item: (w: Writer, x: T) => void): Uint8Array {
-  if (w.buf.length - w.pos < SLAB_MIN_FREE || w.buf.length > RETAIN_BYTES) {
-    w.buf = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    w.pos = 0;
-  }
-  const start = w.pos;
-  try {
-    w.tag(2, 2);
-    item(w, x);
-  } catch (e) {
-    w.pos = start;
-    throw e;
-  }
-  // Grown while writing (an item larger than what was left): its bytes were copied along, at the same offsets.
-  return w.buf.subarray(start, w.pos);
-}
-
-export function encodeExportRequest<T extends { readonly resource: ResourceLike; readonly instrumentationScope: object }>(w: Writer, items: readonly (T | EncodedItem)[], item: (w: Writer, x: T) => void): Uint8Array {
+export function encodeExportRequest<T extends { readonly resource: ResourceLike; readonly instrumentationScope: object }>(w: Writer, items: readonly T[], item: (w: Writer, x: T) => void): Uint8Array {
   const byResource = groupByResourceAndScope(items);
   w.pos = 0;
   try {
@@ -444,11 +395,8 @@ export function encodeExportRequest<T extends { readonly resource: ResourceLike;
         const at = w.startWide(BATCH_PREFIX);
         instrumentationScope(w, scope, 1);
         for (const x of list) {
-          if (x instanceof EncodedItem) w.raw(x.bytes);
-          else {
-            w.tag(2, 2);
-            item(w, x as T);
-          }
+          w.tag(2, 2);
+          item(w, x);
         }
         if (scope.schemaUrl) {
           w.tag(3, 2);

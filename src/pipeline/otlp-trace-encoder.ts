@@ -1,6 +1,6 @@
-import { TraceFlags, type Link, type SpanContext, type SpanStatus } from '@opentelemetry/api';
+import type { Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
-import { attributes, EncodedItem, encodeExportRequest, encodeItemBytes, Writer, type Attrs } from './otlp-protobuf-writer';
+import { attributes, encodeExportRequest, Writer, type Attrs } from './otlp-protobuf-writer';
 
 /**
  * ExportTraceServiceRequest as protobuf, byte for byte what otlp-transformer's
@@ -129,25 +129,6 @@ function span(w: Writer, s: ReadableSpan): void {
   w.endWide(at, SPAN_PREFIX);
 }
 
-export function encodeTraceRequest(spans: ReadableArray<ReadableSpan | EncodedSpan>): Uint8Array {
+export function encodeTraceRequest(spans: ReadableSpan[]): Uint8Array {
   return encodeExportRequest(writer, spans, span);
-}
-
-type ReadableArray<T> = readonly T[];
-
-// What the batch processor and the ledger read of a queued span: that it is sampled (only sampled spans are encoded).
-const SAMPLED: SpanContext = Object.freeze({ traceId: '', spanId: '', traceFlags: TraceFlags.SAMPLED });
-
-/** A sampled span, redacted and encoded where it ended, queued in its place (encoded-items.ts). */
-export class EncodedSpan extends EncodedItem {
-  spanContext(): SpanContext {
-    return SAMPLED;
-  }
-}
-
-const itemWriter = new Writer();
-
-/** The span's bytes as a batch holds them; the span itself can then be collected. */
-export function encodeSpanItem(s: ReadableSpan): EncodedSpan {
-  return new EncodedSpan(s.resource, s.instrumentationScope, encodeItemBytes(itemWriter, s, span));
 }

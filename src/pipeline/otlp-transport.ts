@@ -41,8 +41,9 @@ function compress(data: Uint8Array, algorithm: 'gzip' | 'none'): Promise<Uint8Ar
  * own export requests are never traced (the exporter suppresses tracing), yet the wrapper parsed
  * each one's URL and options before it looked (its getRequestInfo and outgoingRequest were 3.2 %
  * of the busy samples of exported winston calls, bench/micro/cpu-profile.mjs BENCH_PROFILE_LOGS=1;
- * bench/RESULTS.md, "Queued as bytes"). A wrapper made by shimmer (what every OpenTelemetry
- * instrumentation uses) keeps the function it wraps as `__original`; any other is called as it is.
+ * bench/RESULTS.md, "amqplib's headers, the export requests and the winston call in steady
+ * state"). A wrapper made by shimmer (what every OpenTelemetry instrumentation uses) keeps the
+ * function it wraps as `__original`; any other is called as it is.
  */
 export function unwrapped<F extends (...args: never[]) => unknown>(fn: F): F {
   let f: F = fn;

@@ -35,11 +35,6 @@ export class PendingLedger<T extends object> {
     private readonly drops: ExportDrops,
   ) {}
 
-  /** Whether admit() would take an item now (so that work on one that would be dropped can be skipped). */
-  get accepting(): boolean {
-    return !this.closed && this.items.length - this.head < this.capacity;
-  }
-
   /** False when the item must not be queued (bound reached: counted; or the pipeline has shut down). */
   admit(item: T): boolean {
     if (this.closed) return false;
@@ -101,15 +96,11 @@ export class PendingLedger<T extends object> {
   }
 }
 
-/**
- * In front of a BatchSpanProcessor: sampled spans only (the batch processor drops the others).
- * With `encode` (encoded-items.ts), what is queued is the span's encoded stand-in.
- */
+/** In front of a BatchSpanProcessor: sampled spans only (the batch processor drops the others). */
 export class LedgerSpanProcessor implements SpanProcessor {
   constructor(
     private readonly next: SpanProcessor,
     private readonly ledger: PendingLedger<ReadableSpan>,
-    private readonly encode?: (span: ReadableSpan) => ReadableSpan,
   ) {}
 
   onStart(span: Span, parentContext: Context): void {
@@ -121,8 +112,7 @@ export class LedgerSpanProcessor implements SpanProcessor {
       this.next.onEnd(span);
       return;
     }
-    const item = this.encode !== undefined && this.ledger.accepting ? this.encode(span) : span;
-    if (this.ledger.admit(item)) this.next.onEnd(item);
+    if (this.ledger.admit(span)) this.next.onEnd(span);
   }
 
   forceFlush(): Promise<void> {
@@ -135,17 +125,15 @@ export class LedgerSpanProcessor implements SpanProcessor {
   }
 }
 
-/** In front of a BatchLogRecordProcessor; with `encode` (encoded-items.ts), what is queued is the record's encoded stand-in. */
+/** In front of a BatchLogRecordProcessor. */
 export class LedgerLogProcessor implements LogRecordProcessor {
   constructor(
     private readonly next: LogRecordProcessor,
     private readonly ledger: PendingLedger<ReadableLogRecord>,
-    private readonly encode?: (record: ReadableLogRecord) => ReadableLogRecord,
   ) {}
 
   onEmit(record: ReadWriteLogRecord, context?: Context): void {
-    const item = this.encode !== undefined && this.ledger.accepting ? this.encode(record as unknown as ReadableLogRecord) : (record as unknown as ReadableLogRecord);
-    if (this.ledger.admit(item)) this.next.onEmit(item as unknown as ReadWriteLogRecord, context);
+    if (this.ledger.admit(record as unknown as ReadableLogRecord)) this.next.onEmit(record, context);
   }
 
   forceFlush(): Promise<void> {

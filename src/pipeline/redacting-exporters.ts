@@ -5,7 +5,6 @@ import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-lo
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { LogRecordImplInternals } from '../internal-types';
 import type { Redactor } from '../privacy/redactor';
-import { EncodedItem } from './otlp-protobuf-writer';
 import type { ExportDrops } from './export-drops';
 import type { PendingLedger } from './pending-ledger';
 
@@ -37,13 +36,8 @@ abstract class RedactingExporter<T extends object> {
     private readonly ledger?: PendingLedger<T>,
   ) {}
 
-  /** One item, in place; also where an item is encoded as it ends (encoded-items.ts). */
-  abstract redactOne(item: T): void;
-
-  /** In place, skipping what was redacted when it was encoded; also used by the exit flush (exit-flush.ts) on what never reached export(). */
-  redact(items: T[]): void {
-    for (let i = 0; i < items.length; i++) if (!(items[i] instanceof EncodedItem)) this.redactOne(items[i]);
-  }
+  /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
+  abstract redact(items: T[]): void;
 
   export(items: T[], resultCallback: (result: ExportResult) => void): void {
     const ledger = this.ledger;
@@ -75,8 +69,8 @@ export class RedactingSpanExporter extends RedactingExporter<ReadableSpan> imple
     super(inner, redactor, gate, ledger);
   }
 
-  redactOne(span: ReadableSpan): void {
-    this.redactor.redactSpan(span as unknown as Parameters<Redactor['redactSpan']>[0]);
+  redact(spans: ReadableSpan[]): void {
+    for (const span of spans) this.redactor.redactSpan(span as unknown as Parameters<Redactor['redactSpan']>[0]);
   }
 }
 
@@ -85,11 +79,13 @@ export class RedactingLogExporter extends RedactingExporter<ReadableLogRecord> i
     super(inner, redactor, gate, ledger);
   }
 
-  redactOne(record: ReadableLogRecord): void {
-    this.redactor.redactAttributes(record.attributes as Record<string, unknown>, undefined, record.spanContext);
-    const body = record.body;
-    const redacted = this.redactor.redactLogBody(body);
-    if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;
+  redact(records: ReadableLogRecord[]): void {
+    for (const record of records) {
+      this.redactor.redactAttributes(record.attributes as Record<string, unknown>, undefined, record.spanContext);
+      const body = record.body;
+      const redacted = this.redactor.redactLogBody(body);
+      if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { context, trace, TraceFlags } from '@opentelemetry/api';
-import { encodeLogItem, encodeLogsRequest } from '../../src/pipeline/otlp-logs-encoder';
+import { encodeLogsRequest } from '../../src/pipeline/otlp-logs-encoder';
 
 // Records built by the SDK itself (LogRecordImpl), as the exporter receives them.
 async function records(): Promise<ReadableLogRecord[]> {
@@ -41,20 +41,6 @@ describe('the OTLP logs encoder', () => {
       expect(Buffer.from(encodeLogsRequest(batch)).equals(Buffer.from(ProtobufLogsSerializer.serializeRequest(batch)!))).toBe(true);
     }
     expect(encodeLogsRequest([]).length).toBe(0);
-  });
-
-  it('writes records encoded one by one where they were emitted (encoded-items.ts) as the same batch, alone or mixed with record objects', async () => {
-    const rs = await records();
-    const encoded = rs.map(encodeLogItem);
-    expect(encoded[0].resource).toBe(rs[0].resource);
-    expect(encoded[0].instrumentationScope).toBe(rs[0].instrumentationScope);
-    const upstream = (batch: ReadableLogRecord[]) => Buffer.from(ProtobufLogsSerializer.serializeRequest(batch)!);
-    expect(Buffer.from(encodeLogsRequest(encoded)).equals(upstream(rs))).toBe(true);
-    expect(Buffer.from(encodeLogsRequest(rs.map((r, i) => (i % 2 === 0 ? encoded[i] : r)))).equals(upstream(rs))).toBe(true);
-    for (const [a, b] of [[0, 1], [1, 4], [4, 6], [6, 606]]) expect(Buffer.from(encodeLogsRequest(encoded.slice(a, b))).equals(upstream(rs.slice(a, b)))).toBe(true);
-    const copy = Buffer.from(encoded[0].bytes);
-    encodeLogItem(rs[1]);
-    expect(Buffer.from(encoded[0].bytes).equals(copy)).toBe(true);
   });
 
   it('hands out a copy: a later batch does not change an earlier one', async () => {

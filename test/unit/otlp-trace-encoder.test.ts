@@ -4,7 +4,7 @@ import { TraceState } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SamplingDecision, TracerProvider, type ReadableSpan, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { EncodedSpan, encodeSpanItem, encodeTraceRequest } from '../../src/pipeline/otlp-trace-encoder';
+import { encodeTraceRequest } from '../../src/pipeline/otlp-trace-encoder';
 
 // Spans made by the SDK itself (SpanImpl through a Tracer), as the exporter receives them.
 const REMOTE = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED, isRemote: true };
@@ -131,8 +131,8 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
   return a.length === b.length ? -1 : n;
 }
 
-function expectUpstreamBytes(batch: ReadableSpan[], queued: Array<ReadableSpan | EncodedSpan> = batch): void {
-  const ours = encodeTraceRequest(queued);
+function expectUpstreamBytes(batch: ReadableSpan[]): void {
+  const ours = encodeTraceRequest(batch);
   const theirs = ProtobufTraceSerializer.serializeRequest(batch)!;
   // Readable first: the lengths, then where the bytes part.
   expect(ours.length).toBe(theirs.length);
@@ -180,28 +180,6 @@ describe('the OTLP trace encoder', () => {
     expectUpstreamBytes(out);
     expectUpstreamBytes(out.slice(1));
     expectUpstreamBytes(out);
-  });
-
-  it('writes spans encoded one by one where they ended (encoded-items.ts) as the same batch, alone or mixed with span objects', async () => {
-    const ss = await spans();
-    const encoded = ss.map(encodeSpanItem);
-    // What the batch processor and the ledger read of a queued span.
-    expect(encoded.every((e) => e.spanContext().traceFlags === TraceFlags.SAMPLED)).toBe(true);
-    expect(encoded[0].resource).toBe(ss[0].resource);
-    expect(encoded[0].instrumentationScope).toBe(ss[0].instrumentationScope);
-    expectUpstreamBytes(ss, encoded);
-    expectUpstreamBytes(ss, ss.map((s, i) => (i % 3 === 0 ? encoded[i] : s)));
-    for (const [a, b] of [[0, 1], [1, 4], [6, 14], [100, 611]]) expectUpstreamBytes(ss.slice(a, b), encoded.slice(a, b));
-    // Each item its own bytes: encoding the next span does not change an earlier one.
-    const copy = Buffer.from(encoded[0].bytes);
-    encodeSpanItem(ss[1]);
-    expect(Buffer.from(encoded[0].bytes).equals(copy)).toBe(true);
-    // Over 2 MB, then small again (the item writer grows, then is given back).
-    const out: ReadableSpan[] = [];
-    const tracer = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'big' }), spanProcessors: [collector(out)] }).getTracer('big');
-    tracer.startSpan('huge', { attributes: { blob: 'b'.repeat(2_200_000) } }).end();
-    tracer.startSpan('small').end();
-    expectUpstreamBytes(out, out.map(encodeSpanItem));
   });
 
   it('hands out a copy: a later batch does not change an earlier one', async () => {
