@@ -45,6 +45,22 @@ export async function prepareTable(name) {
   };
 }
 
+/**
+ * Deletes the queue and the exchange of that name (the bench app asserts both, non-durable but
+ * not auto-deleted, and nothing consumes: left behind, each holds up to 10 000 messages).
+ */
+export async function dropBroker(name) {
+  const amqp = createRequire(path.join(ROOT, 'package.json'))('amqplib');
+  const connection = await amqp.connect(AMQP_URL);
+  try {
+    const channel = await connection.createChannel();
+    await channel.deleteQueue(name);
+    await channel.deleteExchange(name);
+  } finally {
+    await connection.close();
+  }
+}
+
 /** bench/lib/receiver.mjs as a child process: counts what arrives; GET /counts. */
 export async function startCountingReceiver() {
   const proc = spawn(process.execPath, [path.join(ROOT, 'bench/lib/receiver.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });

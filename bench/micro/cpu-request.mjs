@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cpuFineMs, rssMb } from '../lib/proc.mjs';
 import { fixedRate } from '../lib/load.mjs';
-import { prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const [ROUNDS = 3, RATE = 450, SECONDS = 10] = process.argv.slice(2).map(Number);
@@ -43,6 +43,7 @@ try {
 } finally {
   receiver.stop();
   await db.drop().catch(() => undefined);
+  await dropBroker(`cpureq.${process.pid}`).catch(() => undefined);
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const bare = median(res.bare.map((r) => r.us));

@@ -8,7 +8,7 @@
 //   JIT_TRACE_PATH='/log-burst?n=250' (default): the POST to send
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sequential } from '../lib/load.mjs';
-import { prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const variant = process.argv[2] ?? 'shop-otel';
@@ -47,6 +47,7 @@ try {
   await app.stop();
   await receiver.stop?.();
   await db.drop().catch(() => undefined);
+  await dropBroker(`jittrace.${process.pid}`).catch(() => undefined);
 }
 // "[compiling method 0x… <JSFunction name (sfi = …)> (target TURBOFAN) …]", "[bailout (kind: deopt-eager): begin … <JSFunction name …> … reason: …]"
 const fn = (l) => /<JSFunction ([^ >]*)/.exec(l)?.[1] || '(anonymous)';

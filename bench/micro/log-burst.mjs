@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuByThreadMs, cpuFineMs } from '../lib/proc.mjs';
 import { sequential } from '../lib/load.mjs';
-import { prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
@@ -84,6 +84,7 @@ try {
 } finally {
   await receiver.stop?.();
   await db.drop().catch(() => undefined);
+  await dropBroker(`logburst.${process.pid}`).catch(() => undefined);
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const bare = median(res.bare.map((r) => r.us));
