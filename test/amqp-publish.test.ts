@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { byRole } from './support/by-role';
 import { AMQP_URL, FIXTURES, REPO } from './support/fixture';
 
 // Our amqplib publish wrapper (src/instrumentations/amqp-publish.ts) against the one it replaces,
@@ -41,19 +42,10 @@ async function publishes(which: 'upstream' | 'ours'): Promise<Out> {
   return JSON.parse(stdout) as Out;
 }
 
-/** An entry with its IDs named by role (PARENT, SPAN0 …, TRACE0 …), wherever they appear (the traceparent header included). */
-function byRole(e: Entry): string {
-  const names = new Map<string, string>();
-  if (e.parent) names.set(e.parent, 'PARENT');
-  e.spans.forEach((s, i) => {
-    names.set(s.spanId, `SPAN${i}`);
-    if (!names.has(s.traceId)) names.set(s.traceId, `TRACE${names.size}`);
-  });
+/** An entry by role (support/by-role.ts), without what is compared on its own (the options afterwards) and with the process's exchange and queue name made one. */
+function compared(e: Entry): string {
   const { optionsAfter: _ignored, ...rest } = e;
-  // The exchange and queue carry the process's name (upstream./ours.): one name for both.
-  return JSON.stringify(rest)
-    .replace(/[0-9a-f]{32}|[0-9a-f]{16}/g, (id) => names.get(id) ?? 'OTHER')
-    .replace(/fixture\.publish\.(upstream|ours)\.\d+/g, 'fixture.publish.X');
+  return byRole(rest, e.parent, e.spans).replace(/fixture\.publish\.(upstream|ours)\.\d+/g, 'fixture.publish.X');
 }
 
 describe('amqplib publish spans: ours match instrumentation-amqplib', () => {
@@ -76,7 +68,7 @@ describe('amqplib publish spans: ours match instrumentation-amqplib', () => {
       const u = upstream.results[i];
       const o = ours.results[i];
       if (u.label === 'closed channel') continue; // below
-      expect(byRole(o), `${o.label}${o.parent ? ', with a parent' : ''}`).toBe(byRole(u));
+      expect(compared(o), `${o.label}${o.parent ? ', with a parent' : ''}`).toBe(compared(u));
     }
   });
 

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { byRole } from './support/by-role';
 import { FIXTURES, PG_URL, REPO } from './support/fixture';
 
 // Our pg query wrapper (src/instrumentations/pg-queries.ts) against the one it replaces,
@@ -41,17 +42,6 @@ async function queries(which: 'upstream' | 'ours', durations = false): Promise<O
   return JSON.parse(stdout) as Out;
 }
 
-/** An entry with its IDs named by role (PARENT, SPAN0 …, TRACE0 …), wherever they appear (the SQL comment included). */
-function byRole(e: Entry): string {
-  const names = new Map<string, string>();
-  if (e.parent) names.set(e.parent, 'PARENT');
-  e.spans.forEach((s, i) => {
-    names.set(s.spanId, `SPAN${i}`);
-    if (!names.has(s.traceId)) names.set(s.traceId, `TRACE${names.size}`);
-  });
-  return JSON.stringify(e).replace(/[0-9a-f]{32}|[0-9a-f]{16}/g, (id) => names.get(id) ?? 'OTHER');
-}
-
 describe('pg query spans: ours match instrumentation-pg', () => {
   let upstream: Out;
   let ours: Out;
@@ -76,7 +66,8 @@ describe('pg query spans: ours match instrumentation-pg', () => {
   });
 
   it('the same span, result, comment and callback context for every case', () => {
-    for (let i = 0; i < upstream.results.length; i++) expect(byRole(ours.results[i]), upstream.results[i].label).toBe(byRole(upstream.results[i]));
+    const role = (e: Entry) => byRole(e, e.parent, e.spans);
+    for (let i = 0; i < upstream.results.length; i++) expect(role(ours.results[i]), upstream.results[i].label).toBe(role(upstream.results[i]));
   });
 
   it('the comment carries the query span\'s own traceparent; a named statement and an existing comment get none', () => {
