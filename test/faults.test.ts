@@ -166,7 +166,14 @@ describe('collector faults', () => {
 
       // Telemetry resumes by itself.
       await post(`${url}/log?n=10&tag=resumed`);
-      await receiver.waitFor('records logged after every fault', () => tagged(receiver, service, 'resumed') === 10, 20_000);
+      try {
+        await receiver.waitFor('records logged after every fault', () => tagged(receiver, service, 'resumed') === 10, 20_000);
+      } catch (e) {
+        // Flaky under the full suite on a loaded machine (bench/RESULTS.md, next steps): say what
+        // was lost and what arrived, to tell a record dropped at the queue from one never sent.
+        console.log('resumed records:', tagged(receiver, service, 'resumed'), 'dropped so far:', Object.fromEntries(dropped(receiver, service)), 'collector requests', receiver.requests, 'app stderr:', app.stderr.slice(-20));
+        throw e;
+      }
       // Drops were counted, and arrive as a metric once the collector is back.
       const counts = await receiver.waitFor('shop_otel.export.dropped', () => {
         const d = dropped(receiver, service);
