@@ -20,7 +20,7 @@ const table = `jittrace_${process.pid}`;
 const db = await prepareTable(table);
 const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' };
 let phase = 'start';
-const seen = { start: [], warm: [], measured: [] };
+const seen = { start: [], warm: [], measured: [], after: [] };
 let partial = '';
 const app = await spawnVariantApp({
   name: variant,
@@ -42,7 +42,6 @@ try {
   await run(MEASURED);
   await sleep(1500);
   phase = 'after';
-  seen.after = [];
 } finally {
   await app.stop();
   await receiver.stop?.();
