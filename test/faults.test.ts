@@ -34,7 +34,7 @@ async function drive(url: string, ms: number, concurrency = 3): Promise<number[]
 }
 
 const post = (url: string) => fetch(url, { method: 'POST' }).then((r) => r.json());
-const stats = (url: string) => fetch(`${url}/stats`).then((r) => r.json() as Promise<{ rss: number; heap: number; served: number }>);
+const stats = (url: string) => fetch(`${url}/stats`).then((r) => r.json() as Promise<{ rss: number; heap: number; served: number; pending?: { traces: number; logs: number } }>);
 const tagged = (receiver: Receiver, service: string, tag: string) => receiver.logs.filter((l) => l.resource['service.name'] === service && l.attributes.tag === tag).length;
 
 function dropped(receiver: Receiver, service: string): Map<string, number> {
@@ -164,14 +164,26 @@ describe('collector faults', () => {
       expect((after.heap - before.heap) / 1e6).toBeLessThan(20);
       expect(app.proc.exitCode).toBeNull();
 
-      // Telemetry resumes by itself.
+      // Telemetry resumes by itself. First the queues drain: what they held when the collector
+      // came back (up to the bound, records of the last fault still being retried) is delivered
+      // or given up within the export timeout. Records logged while they are still full are
+      // dropped and counted, as any others (FIFO, the bound holds): logging the check's records
+      // before the drain made this test fail about one run in three under the full suite's load
+      // (bench/RESULTS.md, "The fault test's failures, found").
+      // (Log records only: each /stats request's own span is pending for a moment after it.)
+      const drainedBy = Date.now() + 20_000;
+      let pending = (await stats(url)).pending;
+      while (pending?.logs !== 0) {
+        if (Date.now() > drainedBy) throw new Error(`the log queue did not drain within 20 s after the faults: ${JSON.stringify(pending)} still pending`);
+        await sleep(200);
+        pending = (await stats(url)).pending;
+      }
       await post(`${url}/log?n=10&tag=resumed`);
       try {
         await receiver.waitFor('records logged after every fault', () => tagged(receiver, service, 'resumed') === 10, 20_000);
       } catch (e) {
-        // Flaky under the full suite on a loaded machine (bench/RESULTS.md, next steps): say what
-        // was lost and what arrived, to tell a record dropped at the queue from one never sent.
-        console.log('resumed records:', tagged(receiver, service, 'resumed'), 'dropped so far:', Object.fromEntries(dropped(receiver, service)), 'collector requests', receiver.requests, 'app stderr:', app.stderr.slice(-20));
+        const now = await stats(url).catch(() => undefined);
+        console.log('pending now:', now?.pending, 'resumed records:', tagged(receiver, service, 'resumed'), 'dropped so far:', Object.fromEntries(dropped(receiver, service)), 'collector requests', receiver.requests, 'app stderr:', app.stderr.slice(-20));
         throw e;
       }
       // Drops were counted, and arrive as a metric once the collector is back.

@@ -44,15 +44,22 @@ abstract class RedactingExporter<T extends object> {
     if (!ledger) {
       const done = this.gate.track(resultCallback);
       if (!done) return;
-      this.redact(items);
-      this.inner.export(items, done);
+      exportOrFail(() => this.send(items, done), done);
       return;
     }
     const done = this.gate.track((r) => ledger.settle(items, r));
     if (!done) return resultCallback(FAILED_AT_SHUTDOWN);
+    // A throw here (the redactor, a serializer, the exporter's own bookkeeping) still settles the
+    // batch: unsettled, its items would hold the ledger's room for good, and every later span or
+    // record would be dropped as queue_full, export stopped for the life of the process, silently
+    // (the SDK hands such a throw to the global error handler only).
+    exportOrFail(() => this.send(items, done), done);
+    resultCallback(TAKEN);
+  }
+
+  private send(items: T[], done: (r: ExportResult) => void): void {
     this.redact(items);
     this.inner.export(items, done);
-    resultCallback(TAKEN);
   }
 
   shutdown(): Promise<void> {
@@ -89,6 +96,15 @@ export class RedactingLogExporter extends RedactingExporter<ReadableLogRecord> i
   }
 }
 
+/** Run an export; a synchronous throw completes it as failed (its pending entry in the gate would otherwise stay for good). */
+function exportOrFail(run: () => void, done: (r: ExportResult) => void): void {
+  try {
+    run();
+  } catch (error) {
+    done({ code: ExportResultCode.FAILED, error: error as Error });
+  }
+}
+
 /** Metrics carry no personal data (no IDs on metrics, by design): only the gate applies. */
 export class GatedMetricExporter implements PushMetricExporter {
   constructor(
@@ -107,13 +123,13 @@ export class GatedMetricExporter implements PushMetricExporter {
     const drops = this.drops;
     if (!drops) {
       const done = this.gate.track(resultCallback);
-      if (done) this.inner.export(metrics, done);
+      if (done) exportOrFail(() => this.inner.export(metrics, done), done);
       return;
     }
     const count = () => metrics.scopeMetrics.reduce((n, s) => n + s.metrics.length, 0);
     const done = this.gate.track((r) => drops.settled('metrics', r, count()));
     if (!done) return resultCallback(FAILED_AT_SHUTDOWN);
-    this.inner.export(metrics, done);
+    exportOrFail(() => this.inner.export(metrics, done), done);
     resultCallback(TAKEN);
   }
 

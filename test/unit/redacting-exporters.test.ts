@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { ExportDrops } from '../../src/pipeline/export-drops';
+import { ExportGate } from '../../src/pipeline/export-gate';
+import { PendingLedger } from '../../src/pipeline/pending-ledger';
+import { RedactingLogExporter } from '../../src/pipeline/redacting-exporters';
+import { Redactor } from '../../src/privacy/redactor';
+
+// An export that throws where it starts (the redactor, a serializer, the exporter's bookkeeping)
+// must still settle its batch: left in the ledger, its items would hold the queue's room for
+// good and every later record would be dropped as queue_full.
+const record = (i: number) => ({ body: `record ${i}`, attributes: { seq: i } }) as unknown as ReadableLogRecord;
+
+function pipeline(inner: LogRecordExporter) {
+  const drops = new ExportDrops();
+  const ledger = new PendingLedger<ReadableLogRecord>('logs', 4, drops);
+  const exporter = new RedactingLogExporter(inner, new Redactor(true), new ExportGate(), ledger);
+  return { drops, ledger, exporter };
+}
+
+describe('RedactingLogExporter', () => {
+  it('a throwing exporter: the SDK is answered, the batch settled and counted as export_failed, the next batch goes out', () => {
+    let throwing = true;
+    const sent: number[] = [];
+    const inner: LogRecordExporter = {
+      export(records, done) {
+        if (throwing) throw new TypeError('serializer broke');
+        sent.push(records.length);
+        done({ code: ExportResultCode.SUCCESS });
+      },
+      shutdown: () => Promise.resolve(),
+    };
+    const { drops, ledger, exporter } = pipeline(inner);
+    const batch = [0, 1, 2, 3].map(record);
+    for (const r of batch) expect(ledger.admit(r)).toBe(true);
+    expect(ledger.admit(record(4))).toBe(false); // full
+
+    const answers: ExportResult[] = [];
+    expect(() => exporter.export(batch, (r) => answers.push(r))).not.toThrow();
+    expect(answers.map((a) => a.code)).toEqual([ExportResultCode.SUCCESS]);
+    expect(ledger.size).toBe(0);
+    expect(drops.snapshot()).toEqual({ 'logs/queue_full': 1, 'logs/export_failed': 4 });
+
+    // Room again, and export works once the exporter does.
+    throwing = false;
+    const next = [5, 6].map(record);
+    for (const r of next) expect(ledger.admit(r)).toBe(true);
+    exporter.export(next, () => undefined);
+    expect(sent).toEqual([2]);
+    expect(ledger.size).toBe(0);
+  });
+
+  it('a throwing redaction settles the batch the same way', () => {
+    const inner: LogRecordExporter = { export: (_records, done) => done({ code: ExportResultCode.SUCCESS }), shutdown: () => Promise.resolve() };
+    const { drops, ledger, exporter } = pipeline(inner);
+    const hostile = { get body(): string { throw new Error('getter'); }, attributes: {} } as unknown as ReadableLogRecord;
+    ledger.admit(hostile);
+    exporter.export([hostile], () => undefined);
+    expect(ledger.size).toBe(0);
+    expect(drops.snapshot()).toEqual({ 'logs/export_failed': 1 });
+  });
+});
