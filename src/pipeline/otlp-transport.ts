@@ -36,6 +36,25 @@ function compress(data: Uint8Array, algorithm: 'gzip' | 'none'): Promise<Uint8Ar
   return new Promise((resolve, reject) => gzip(data, (err, out) => (err ? reject(err) : resolve(out))));
 }
 
+/**
+ * `request` as node:http (or node:https) defines it, not as instrumentation-http wraps it: our
+ * own export requests are never traced (the exporter suppresses tracing), yet the wrapper parsed
+ * each one's URL and options before it looked (its getRequestInfo and outgoingRequest were 3.2 %
+ * of the busy samples of exported winston calls, bench/micro/cpu-profile.mjs BENCH_PROFILE_LOGS=1;
+ * bench/RESULTS.md, "amqplib's headers, the export requests and the winston call in steady
+ * state"). A wrapper made by shimmer (what every OpenTelemetry instrumentation uses) keeps the
+ * function it wraps as `__original`; any other is called as it is.
+ */
+export function unwrapped<F extends (...args: never[]) => unknown>(fn: F): F {
+  let f: F = fn;
+  for (let i = 0; i < 8; i++) {
+    const original = (f as unknown as { __original?: unknown }).__original;
+    if (typeof original !== 'function') break;
+    f = original as F;
+  }
+  return f;
+}
+
 class UnrefHttpTransport implements IExporterTransport {
   private agent: Promise<Agent> | undefined;
   private url: URL | undefined;
@@ -48,7 +67,7 @@ class UnrefHttpTransport implements IExporterTransport {
     // Resolved once: with require-in-the-middle installed every require() call resolves the
     // name again (seen in the bench's profile of the export path).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const request = (this.request ??= ((url.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http')).request);
+    const request = (this.request ??= unwrapped(((url.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http')).request));
     this.agent ??= Promise.resolve(this.options.agentFactory(url.protocol) as Agent | Promise<Agent>);
     const [agent, headers, body] = await Promise.all([this.agent, this.options.headers(), compress(data, this.options.compression)]);
     const allHeaders: Record<string, string> = { ...headers, 'User-Agent': this.options.userAgent ? `${this.options.userAgent} ${USER_AGENT}` : USER_AGENT };
