@@ -242,7 +242,7 @@ function spanProcessor(config: ShopOtelConfig, redactor: Redactor, gate: ExportG
   for (const name of config.traces.exporters) {
     if (name === 'otlp') {
       const ledger = new PendingLedger<ReadableSpan>('traces', config.traces.batch.maxQueueSize, exit.drops);
-      const exporter = new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol), redactor, gate, ledger);
+      const exporter = new RedactingSpanExporter(new LazySpanExporter(config.traces.protocol, config.traces.batch), redactor, gate, ledger);
       exit.spans.push({ signal: 'TRACES', protocol: config.traces.protocol, ledger, redact: (s) => exporter.redact(s) });
       exit.exporters.push(exporter);
       out.push(new LedgerSpanProcessor(new BatchSpanProcessor({ exporter, ...config.traces.batch }), ledger));
@@ -274,7 +274,7 @@ function logProcessors(config: ShopOtelConfig, redactor: Redactor, gate: ExportG
   for (const name of config.logs.exporters) {
     if (name === 'otlp') {
       const ledger = new PendingLedger<ReadableLogRecord>('logs', config.logs.batch.maxQueueSize, exit.drops);
-      const exporter = new RedactingLogExporter(new LazyLogExporter(config.logs.protocol), redactor, gate, ledger);
+      const exporter = new RedactingLogExporter(new LazyLogExporter(config.logs.protocol, config.logs.batch), redactor, gate, ledger);
       exit.logs.push({ signal: 'LOGS', protocol: config.logs.protocol, ledger, redact: (r) => exporter.redact(r) });
       out.push(new LedgerLogProcessor(new BatchLogRecordProcessor({ exporter, ...config.logs.batch }), ledger));
     } else out.push(new SimpleLogRecordProcessor({ exporter: new RedactingLogExporter(new ConsoleLogRecordExporter(), redactor, gate) }));

@@ -16,7 +16,8 @@ import {
 import type { ReadableLogRecord, LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { AggregationTemporality, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import type { OtlpProtocol } from '../config';
+import type { BatchConfig, OtlpProtocol } from '../config';
+import { exportConcurrency } from './export-concurrency';
 import type { OtlpNodeHttpConfiguration } from '../internal-types';
 import { otlpHttpOptions, type OtlpSignal } from './otlp-options';
 import { createUnrefTransport } from './otlp-transport';
@@ -49,19 +50,21 @@ function exporter<Internal, Response>(
   protocol: OtlpProtocol,
   serializer: ISerializer<Internal, Response>,
   helper: IExporterMetricsHelper<Internal>,
+  batch?: BatchConfig,
 ): OTLPExporterBase<Internal> {
   const options = otlpHttpOptions(signal, protocol);
+  if (batch !== undefined) options.concurrencyLimit = exportConcurrency(batch, options.timeoutMillis, options.concurrencyLimit);
   remember(signal, options);
   const metrics = createOtlpHttpExporterMetrics(COMPONENT[signal], helper, options.url, undefined);
   return new OTLPExporterBase(createOtlpNetworkExportDelegate(options as never, serializer, metrics, createUnrefTransport(options)));
 }
 
-export function otlpSpanExporter(protocol: OtlpProtocol): SpanExporter {
-  return exporter<ReadableSpan[], unknown>('TRACES', protocol, (protocol === 'http/json' ? (JsonTraceSerializer as ISerializer<ReadableSpan[], unknown>) : TraceProtobuf), TraceExporterMetricsHelper as never);
+export function otlpSpanExporter(protocol: OtlpProtocol, batch?: BatchConfig): SpanExporter {
+  return exporter<ReadableSpan[], unknown>('TRACES', protocol, (protocol === 'http/json' ? (JsonTraceSerializer as ISerializer<ReadableSpan[], unknown>) : TraceProtobuf), TraceExporterMetricsHelper as never, batch);
 }
 
-export function otlpLogExporter(protocol: OtlpProtocol): LogRecordExporter {
-  return exporter<ReadableLogRecord[], unknown>('LOGS', protocol, (protocol === 'http/json' ? (JsonLogsSerializer as ISerializer<ReadableLogRecord[], unknown>) : LogsProtobuf), LogsExporterMetricsHelper as never);
+export function otlpLogExporter(protocol: OtlpProtocol, batch?: BatchConfig): LogRecordExporter {
+  return exporter<ReadableLogRecord[], unknown>('LOGS', protocol, (protocol === 'http/json' ? (JsonLogsSerializer as ISerializer<ReadableLogRecord[], unknown>) : LogsProtobuf), LogsExporterMetricsHelper as never, batch);
 }
 
 /** Cumulative temporality (what Prometheus expects), as upstream's default. */

@@ -2,7 +2,7 @@ import { AggregationTemporality, type PushMetricExporter, type ResourceMetrics }
 import type { ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
-import type { OtlpProtocol } from '../config';
+import type { BatchConfig, OtlpProtocol } from '../config';
 
 /**
  * The OTLP exporters, built on their first use instead of at start.
@@ -38,8 +38,9 @@ abstract class Lazy<T extends { shutdown(): Promise<void>; forceFlush?(): Promis
 }
 
 export class LazySpanExporter extends Lazy<SpanExporter> implements SpanExporter {
-  constructor(protocol: OtlpProtocol) {
-    super(() => exporters().otlpSpanExporter(protocol));
+  /** `batch`: the batch processor's configuration, which sizes the exporter's concurrency (export-concurrency.ts). */
+  constructor(protocol: OtlpProtocol, batch?: BatchConfig) {
+    super(() => exporters().otlpSpanExporter(protocol, batch));
   }
   export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
     this.get().export(spans, done);
@@ -47,8 +48,8 @@ export class LazySpanExporter extends Lazy<SpanExporter> implements SpanExporter
 }
 
 export class LazyLogExporter extends Lazy<LogRecordExporter> implements LogRecordExporter {
-  constructor(protocol: OtlpProtocol) {
-    super(() => exporters().otlpLogExporter(protocol));
+  constructor(protocol: OtlpProtocol, batch?: BatchConfig) {
+    super(() => exporters().otlpLogExporter(protocol, batch));
   }
   export(records: ReadableLogRecord[], done: (r: ExportResult) => void): void {
     this.get().export(records, done);
