@@ -1,7 +1,7 @@
 // Where the RSS of the bench app goes under each variant: after 6 s at a fixed rate, RSS and the
 // heap's totals and spaces (bench/lib/heap-spaces-probe.cjs), two alternating rounds.
 //   node bench/micro/memory.mjs ['{"label": {...env}}']    (bare and shop-otel by default)
-//   BENCH_MEMORY_GC=1: a full GC before each reading (--expose-gc), and each space as used/capacity
+//   BENCH_MEMORY_RATE=<req/s> (450 by default); BENCH_MEMORY_GC=1: a full GC before each reading (--expose-gc), and each space as used/capacity
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +13,8 @@ import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const receiver = await startCountingReceiver();
 const configs = { bare: {}, 'shop-otel': {}, ...JSON.parse(process.argv[2] ?? '{}') };
+// BENCH_MEMORY_RATE: requests per second of the fixed-rate phase (450 by default; the main bench reads RSS after saturation).
+const RATE = Number(process.env.BENCH_MEMORY_RATE ?? 450);
 try {
   for (let round = 0; round < 2; round++) {
     for (const [name, env] of Object.entries(configs)) {
@@ -31,7 +33,7 @@ try {
         if (app.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`${name}: the bench app did not start`);
         await sleep(20);
       }
-      await fixedRate(base, 450, 450 * 6);
+      await fixedRate(base, RATE, RATE * 6);
       await sleep(1200);
       console.log(`${name.padEnd(20)} RSS ${rssMb(app.pid).toFixed(0)} MB  ${heap}`);
       app.kill('SIGTERM');
