@@ -277,9 +277,11 @@ function signalConfig(env: Env, signal: Signal): SignalConfig {
  * were, 2.3–2.6 KB per request, and V8 grew the young generation from bare's 8 MB to 32; with 128:
  * 0.65 KB, 16 MB, RSS 23–25 MB lower; with 256: 2.2 KB, still 32 MB. The price is four times the
  * export requests (about 11 more a second at 550 requests a second here): within the noise of
- * bench/micro/cpu-request.mjs (8 rounds: 531 against 509 µs per request, the rounds overlapping).
- * The holding time and the scavenge interval both scale with the request rate, so the ratio holds
- * at any load. The collector re-batches (its batch processor), so nothing changes downstream.
+ * bench/micro/cpu-request.mjs (8 rounds: 531 against 509 µs per request, the rounds overlapping),
+ * and the exported winston call is cheaper with it (log-burst.mjs: +5.44 against +6.95 µs, less
+ * GC work on V8's threads). At saturation the young generation reaches its maximum with either
+ * size (memory.mjs, BENCH_MEMORY_RATE=3000): the RSS saving is a moderate load's. The collector
+ * re-batches (its batch processor), so nothing changes downstream.
  */
 export const DEFAULT_EXPORT_BATCH_SIZE = 128;
 
