@@ -34,7 +34,7 @@ async function drive(url: string, ms: number, concurrency = 3): Promise<number[]
 }
 
 const post = (url: string) => fetch(url, { method: 'POST' }).then((r) => r.json());
-const stats = (url: string) => fetch(`${url}/stats`).then((r) => r.json() as Promise<{ rss: number; heap: number; served: number; pending?: { traces: number; logs: number } }>);
+const stats = (url: string) => fetch(`${url}/stats`).then((r) => r.json() as Promise<{ rss: number; heap: number; served: number; pending?: { traces: number; logs: number }; dropped?: Record<string, number> }>);
 const tagged = (receiver: Receiver, service: string, tag: string) => receiver.logs.filter((l) => l.resource['service.name'] === service && l.attributes.tag === tag).length;
 
 function dropped(receiver: Receiver, service: string): Map<string, number> {
@@ -109,6 +109,28 @@ describe('collector faults', () => {
       // first slow flush closed export for the life of the process: nothing ever arrived.)
       await receiver.waitFor('records logged after the slow flush', () => tagged(receiver, service, 'after') === 5, 10_000);
       expect(app.proc.exitCode).toBeNull();
+    } finally {
+      await app?.stop('SIGKILL');
+      await receiver.close();
+    }
+  });
+
+  it('a queue raised past what 30 exports in flight carry: through a hanging collector it holds what it may, none failed at once for the concurrency limit', async () => {
+    receiver = await startReceiver();
+    try {
+      const service = uniqueName('queue-raised');
+      receiver.fault = { kind: 'hang' };
+      // 4 096 records in batches of 32: 128 exports in flight while the collector hangs (5 s
+      // timeout). Upstream's fixed limit of 30 failed the other 98 at once ("Concurrent export
+      // limit reached", counted as export_failed) while the queue still had room.
+      const env = { ...otelEnv(receiver.url, service), OTEL_BLRP_MAX_QUEUE_SIZE: '4096', OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '32', OTEL_EXPORTER_OTLP_TIMEOUT: '5000' };
+      app = runFixture('fault-app.mjs', { env });
+      const url = `http://127.0.0.1:${await listeningPort(app)}`;
+      await post(`${url}/log?n=4000&tag=held`);
+      await receiver.waitFor('exports hanging', () => (receiver.requests.hang ?? 0) >= 100, 4000);
+      const s = await stats(url);
+      expect(s.pending?.logs).toBe(4000);
+      expect(s.dropped?.['logs/export_failed']).toBeUndefined();
     } finally {
       await app?.stop('SIGKILL');
       await receiver.close();

@@ -12,13 +12,13 @@ import type { BatchConfig } from '../config';
  * as export_failed) while the queue still had room, so an outage lost more than its bound says.
  * With the defaults (2048 ÷ 128 + 10 s ÷ 5 s for spans, + 10 s ÷ 1 s for log records) the sum
  * stays under 30 and nothing changes; a queue raised with OTEL_BSP/BLRP_MAX_QUEUE_SIZE raises the
- * limit with it, up to MAX_CONCURRENCY sockets.
+ * limit with it, up to MAX_CONCURRENCY sockets. test/faults.test.ts ('a queue raised past what 30
+ * exports in flight carry') fails without it, against a hanging receiver.
  */
 export const MAX_CONCURRENCY = 500;
 
 export function exportConcurrency(batch: BatchConfig, timeoutMillis: number, upstream: number): number {
   const full = Math.ceil(batch.maxQueueSize / Math.max(1, batch.maxExportBatchSize));
   const partial = batch.scheduledDelayMillis > 0 ? Math.ceil(Math.max(0, timeoutMillis) / batch.scheduledDelayMillis) : full;
-  const needed = full + partial + 1;
-  return Math.max(upstream, Math.min(MAX_CONCURRENCY, Number.isFinite(needed) ? needed : MAX_CONCURRENCY));
+  return Math.max(upstream, Math.min(MAX_CONCURRENCY, full + partial + 1));
 }
