@@ -67,6 +67,28 @@ describe('shutdown without loss', () => {
     expect(receiver.spans.filter((s) => s.resource['service.name'] === service && s.kind === 2)).toHaveLength(1);
   });
 
+  it('process.exit() while the exports hang: the batches in flight are sent again at the exit, as they were sent', async () => {
+    // A receiver of its own: it hangs every export until the app's batches are in flight, then
+    // answers the exit flush (a new connection).
+    const hanging = await startReceiver();
+    try {
+      const service = uniqueName('exit-in-flight');
+      hanging.fault = { kind: 'hang' };
+      const env = { ...otelEnv(hanging.url, service), OTEL_BLRP_SCHEDULE_DELAY: '50', OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_TIMEOUT: '30000', EXIT_MODE: 'exit', EXIT_CODE: '4', EXIT_AFTER_MS: '1500', BURST: '300' };
+      const app = runFixture('exit-paths.mjs', { env });
+      // 300 records in batches of 128 and the span: four exports, each held open.
+      await hanging.waitFor('exports in flight', () => (hanging.requests.hang ?? 0) >= 4, 10_000);
+      hanging.fault = undefined;
+      const exit = await app.exited;
+      expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 4, signal: null });
+      const seqs = new Set(hanging.logs.filter((l) => l.resource['service.name'] === service && l.body === 'exit burst').map((l) => l.attributes.seq));
+      expect(seqs.size).toBe(300);
+      expect(hanging.spans.filter((s) => s.resource['service.name'] === service && s.kind === 2)).toHaveLength(1);
+    } finally {
+      await hanging.close();
+    }
+  });
+
   it('--require, CommonJS: process.exit(2) never returns either, and what was logged before arrives', async () => {
     const service = uniqueName('exit-returns-cjs');
     const env = { ...otelEnv(receiver.url, service), OTEL_BLRP_SCHEDULE_DELAY: '30000', OTEL_BSP_SCHEDULE_DELAY: '30000', EXIT_MODE: 'exit', EXIT_CODE: '2', BURST: '300' };

@@ -15,7 +15,8 @@ import type { PendingLedger } from './pending-ledger';
  * uncaught exception (both emit `exit` synchronously, then the process ends).
  *
  * What the ledgers (pending-ledger.ts) still hold — queued, in flight or between retries — is
- * redacted and serialised here on the main thread, handed to a worker thread that sends it, and
+ * collected here on the main thread (the bodies of the batches in flight as they were sent, the
+ * queued items redacted and serialised), handed to a worker thread that sends it, and
  * the main thread blocks on `Atomics.wait` until the worker is done or the deadline passes: the
  * way pino's thread-stream flushes at exit. `process.exit()` thus never returns and never runs
  * another line of the app, yet what was logged before it leaves. The worker is started only
@@ -66,23 +67,22 @@ export class ExitFlusher {
     }
   }
 
-  /** Take, redact and serialise what the ledgers hold. */
+  /** Take what the ledgers hold: the bodies of the batches in flight as they were sent, then the queued items, redacted and serialised. */
   private collect(): ExitFlushJob['bodies'] {
     const bodies: ExitFlushJob['bodies'] = [];
-    for (const part of this.spans) {
+    const add = <T extends object>(part: ExitPart<T>, serialise: (protocol: OtlpProtocol, items: T[]) => Uint8Array | undefined) => {
+      const inFlight = part.ledger.takeSent();
       const items = part.ledger.take();
-      if (items.length === 0) continue;
+      if (inFlight.length === 0 && items.length === 0) return;
+      const resolved = exporters().resolvedOtlp(part.signal);
+      for (const body of inFlight) bodies.push({ signal: part.signal, protocol: part.protocol, body, resolved });
+      if (items.length === 0) return;
       part.redact(items);
-      const body = exporters().serializeSpans(part.protocol, items);
-      if (body) bodies.push({ signal: part.signal, protocol: part.protocol, body, resolved: exporters().resolvedOtlp(part.signal) });
-    }
-    for (const part of this.logs) {
-      const items = part.ledger.take();
-      if (items.length === 0) continue;
-      part.redact(items);
-      const body = exporters().serializeLogs(part.protocol, items);
-      if (body) bodies.push({ signal: part.signal, protocol: part.protocol, body, resolved: exporters().resolvedOtlp(part.signal) });
-    }
+      const body = serialise(part.protocol, items);
+      if (body) bodies.push({ signal: part.signal, protocol: part.protocol, body, resolved });
+    };
+    for (const part of this.spans) add(part, (protocol, items) => exporters().serializeSpans(protocol, items));
+    for (const part of this.logs) add(part, (protocol, items) => exporters().serializeLogs(protocol, items));
     return bodies;
   }
 }

@@ -23,6 +23,7 @@ import { otlpHttpOptions, type OtlpSignal } from './otlp-options';
 import { createUnrefTransport } from './otlp-transport';
 import { encodeLogsRequest } from './otlp-logs-encoder';
 import { encodeTraceRequest } from './otlp-trace-encoder';
+import type { SerialisedBody } from './lazy-exporters';
 
 /** Upstream's protobuf logs serializer with our encoder for the request (the same bytes, cheaper: otlp-logs-encoder.ts). */
 const LogsProtobuf: ISerializer<ReadableLogRecord[], unknown> = {
@@ -59,12 +60,23 @@ function exporter<Internal, Response>(
   return new OTLPExporterBase(createOtlpNetworkExportDelegate(options as never, serializer, metrics, createUnrefTransport(options)));
 }
 
-export function otlpSpanExporter(protocol: OtlpProtocol, batch?: BatchConfig): SpanExporter {
-  return exporter<ReadableSpan[], unknown>('TRACES', protocol, (protocol === 'http/json' ? (JsonTraceSerializer as ISerializer<ReadableSpan[], unknown>) : TraceProtobuf), TraceExporterMetricsHelper as never, batch);
+/** A serializer that also leaves each body it makes in `slot` (lazy-exporters.ts: the exit ledger keeps it). */
+function keepingBody<T>(serializer: ISerializer<T, unknown>, slot?: SerialisedBody): ISerializer<T, unknown> {
+  if (slot === undefined) return serializer;
+  return {
+    serializeRequest: (items) => (slot.body = serializer.serializeRequest(items)),
+    deserializeResponse: (data) => serializer.deserializeResponse(data),
+  };
 }
 
-export function otlpLogExporter(protocol: OtlpProtocol, batch?: BatchConfig): LogRecordExporter {
-  return exporter<ReadableLogRecord[], unknown>('LOGS', protocol, (protocol === 'http/json' ? (JsonLogsSerializer as ISerializer<ReadableLogRecord[], unknown>) : LogsProtobuf), LogsExporterMetricsHelper as never, batch);
+export function otlpSpanExporter(protocol: OtlpProtocol, batch?: BatchConfig, slot?: SerialisedBody): SpanExporter {
+  const serializer = protocol === 'http/json' ? (JsonTraceSerializer as ISerializer<ReadableSpan[], unknown>) : TraceProtobuf;
+  return exporter<ReadableSpan[], unknown>('TRACES', protocol, keepingBody(serializer, slot), TraceExporterMetricsHelper as never, batch);
+}
+
+export function otlpLogExporter(protocol: OtlpProtocol, batch?: BatchConfig, slot?: SerialisedBody): LogRecordExporter {
+  const serializer = protocol === 'http/json' ? (JsonLogsSerializer as ISerializer<ReadableLogRecord[], unknown>) : LogsProtobuf;
+  return exporter<ReadableLogRecord[], unknown>('LOGS', protocol, keepingBody(serializer, slot), LogsExporterMetricsHelper as never, batch);
 }
 
 /** Cumulative temporality (what Prometheus expects), as upstream's default. */

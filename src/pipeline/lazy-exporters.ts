@@ -37,22 +37,45 @@ abstract class Lazy<T extends { shutdown(): Promise<void>; forceFlush?(): Promis
   }
 }
 
+/**
+ * The span and log exporters answer `export` with the request body they serialised for it
+ * (undefined if none was: a full queue of exports, nothing to send), which the exit ledger keeps
+ * in place of the batch's items (pending-ledger.ts). The serializer is synchronous inside
+ * upstream's export, so the body is the one this call made.
+ */
 export class LazySpanExporter extends Lazy<SpanExporter> implements SpanExporter {
+  private readonly serialised: SerialisedBody = { body: undefined };
   /** `batch`: the batch processor's configuration, which sizes the exporter's concurrency (export-concurrency.ts). */
   constructor(protocol: OtlpProtocol, batch?: BatchConfig) {
-    super(() => exporters().otlpSpanExporter(protocol, batch));
+    super(() => exporters().otlpSpanExporter(protocol, batch, this.serialised));
   }
-  export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
-    this.get().export(spans, done);
+  export(spans: ReadableSpan[], done: (r: ExportResult) => void): Uint8Array | undefined {
+    return takeBody(this.serialised, () => this.get().export(spans, done));
   }
 }
 
 export class LazyLogExporter extends Lazy<LogRecordExporter> implements LogRecordExporter {
+  private readonly serialised: SerialisedBody = { body: undefined };
   constructor(protocol: OtlpProtocol, batch?: BatchConfig) {
-    super(() => exporters().otlpLogExporter(protocol, batch));
+    super(() => exporters().otlpLogExporter(protocol, batch, this.serialised));
   }
-  export(records: ReadableLogRecord[], done: (r: ExportResult) => void): void {
-    this.get().export(records, done);
+  export(records: ReadableLogRecord[], done: (r: ExportResult) => void): Uint8Array | undefined {
+    return takeBody(this.serialised, () => this.get().export(records, done));
+  }
+}
+
+/** Where an exporter's serializer leaves the last body it made (exporters.ts). */
+export interface SerialisedBody {
+  body: Uint8Array | undefined;
+}
+
+function takeBody(slot: SerialisedBody, run: () => void): Uint8Array | undefined {
+  slot.body = undefined;
+  try {
+    run();
+    return slot.body;
+  } finally {
+    slot.body = undefined;
   }
 }
 

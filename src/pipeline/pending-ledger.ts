@@ -17,17 +17,35 @@ import type { ExportDrops, SignalName } from './export-drops';
  * holds plus what is in flight, so the queue behind it can never overflow, and a record that
  * would exceed it is dropped here and counted (`queue_full`).
  *
- * An array in arrival order with a moving head, not a Set: the batch processors export in
+ * In flight, a batch is held as the request body it was sent as, not as its spans or records
+ * (`dispatch`): what V8 keeps alive until the collector answers is then one Uint8Array, outside
+ * the JS heap, rather than every span object of the batch with its attributes. Held as objects,
+ * they outlived the young generation's scavenges whenever the collector took longer than a few
+ * milliseconds, and V8 grew the young generation for them: at 3 000 req/s the bench app's heap
+ * grew to 171 MB against 91 MB with batches released when sent (`BENCH_MEMORY_RATE=3000 node
+ * bench/micro/memory.mjs`; bench/RESULTS.md, "What the ledger kept alive"). The exit flush sends
+ * those bodies as they are: already redacted and serialised for the same endpoint.
+ *
+ * The queued items: an array in arrival order with a moving head, not a Set: the batch processors export in
  * arrival order, so a settled batch is nearly always the run at the head (O(1) to drop), and a
  * batch settled out of order (exports overlap) is found by one indexOf and spliced out. A Set
  * cost an identity hash and a hash-table insert and delete per item: its admit and settle were
  * 2.3 % of the samples of exported winston calls, the array's 0.3 % (bench/micro/cpu-profile.mjs
  * BENCH_PROFILE_LOGS=1; bench/RESULTS.md, "Allocation, the young generation and the log record").
  */
+/** A batch handed to the exporter: its request body once serialised, until the collector answers. */
+export interface SentBatch {
+  readonly count: number;
+  body: Uint8Array | undefined;
+}
+
 export class PendingLedger<T extends object> {
   private items: T[] = [];
   private head = 0;
   private closed = false;
+  /** Batches in flight (sent, or between retries), and how many items they carry. */
+  private sent = new Set<SentBatch>();
+  private sentCount = 0;
 
   constructor(
     readonly signal: SignalName,
@@ -38,7 +56,7 @@ export class PendingLedger<T extends object> {
   /** False when the item must not be queued (bound reached: counted; or the pipeline has shut down). */
   admit(item: T): boolean {
     if (this.closed) return false;
-    if (this.items.length - this.head >= this.capacity) {
+    if (this.items.length - this.head + this.sentCount >= this.capacity) {
       this.drops.drop(this.signal, 'queue_full', 1);
       return false;
     }
@@ -46,9 +64,23 @@ export class PendingLedger<T extends object> {
     return true;
   }
 
-  settle(batch: readonly T[], result: ExportResult): void {
+  /**
+   * The batch leaves the queue for the exporter: from here on the ledger holds its count and,
+   * once the exporter has serialised it (`sent.body = …`), its request body; not its items.
+   */
+  dispatch(batch: readonly T[]): SentBatch {
     this.remove(batch);
-    this.drops.settled(this.signal, result, batch.length);
+    const sent: SentBatch = { count: batch.length, body: undefined };
+    this.sent.add(sent);
+    this.sentCount += sent.count;
+    return sent;
+  }
+
+  /** The collector answered (or the export gave up): the batch leaves the ledger and is counted. A batch the exit path took is counted only. */
+  settle(sent: SentBatch, result: ExportResult): void {
+    if (this.sent.delete(sent)) this.sentCount -= sent.count;
+    sent.body = undefined;
+    this.drops.settled(this.signal, result, sent.count);
   }
 
   /** Drop `batch` from the ledger, run by run: at the head (O(1)), elsewhere (one indexOf, one splice); an item not held (taken by the exit path) is skipped. */
@@ -79,7 +111,7 @@ export class PendingLedger<T extends object> {
     }
   }
 
-  /** Everything still unacknowledged, in arrival order; the ledger is left empty. */
+  /** What is still queued (not yet handed to the exporter), in arrival order; the queue is left empty. */
   take(): T[] {
     const out = this.head === 0 ? this.items : this.items.slice(this.head);
     this.items = [];
@@ -87,8 +119,18 @@ export class PendingLedger<T extends object> {
     return out;
   }
 
+  /** The request bodies of the batches in flight, in the order they were sent; they leave the ledger (a later answer only counts them). */
+  takeSent(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const sent of this.sent) if (sent.body !== undefined) out.push(sent.body);
+    this.sent = new Set();
+    this.sentCount = 0;
+    return out;
+  }
+
+  /** Items queued plus items in flight. */
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.length - this.head + this.sentCount;
   }
 
   close(): void {

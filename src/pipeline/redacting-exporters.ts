@@ -6,7 +6,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { LogRecordImplInternals } from '../internal-types';
 import type { Redactor } from '../privacy/redactor';
 import type { ExportDrops } from './export-drops';
-import type { PendingLedger } from './pending-ledger';
+import type { PendingLedger, SentBatch } from './pending-ledger';
 
 /**
  * The last step before the wire: redact a batch in place, then hand it to the real exporter,
@@ -28,9 +28,12 @@ const TAKEN: ExportResult = { code: ExportResultCode.SUCCESS };
 const FAILED_AT_SHUTDOWN: ExportResult = { code: ExportResultCode.FAILED, error: new ShutdownAbort('export skipped: shutting down after the collector did not answer') };
 
 /** What the span and log halves share: the gate, the ledger, the early answer (see above). */
+/** An exporter; the OTLP ones (lazy-exporters.ts) answer `export` with the request body they serialised. */
+type InnerExporter<T> = { export(items: T[], cb: (r: ExportResult) => void): unknown; shutdown(): Promise<void>; forceFlush?(): Promise<void> };
+
 abstract class RedactingExporter<T extends object> {
   constructor(
-    private readonly inner: { export(items: T[], cb: (r: ExportResult) => void): void; shutdown(): Promise<void>; forceFlush?(): Promise<void> },
+    private readonly inner: InnerExporter<T>,
     protected readonly redactor: Redactor,
     private readonly gate: ExportGate,
     private readonly ledger?: PendingLedger<T>,
@@ -47,19 +50,28 @@ abstract class RedactingExporter<T extends object> {
       exportOrFail(() => this.send(items, done), done);
       return;
     }
-    const done = this.gate.track((r) => ledger.settle(items, r));
+    let sent: SentBatch | undefined;
+    const done = this.gate.track((r) => ledger.settle(sent as SentBatch, r));
     if (!done) return resultCallback(FAILED_AT_SHUTDOWN);
+    // Dispatched before the export starts: an exporter may answer synchronously (a full queue of
+    // exports, nothing to send). From here the ledger holds the batch's body, not its items, and
+    // nothing of ours refers to them (pending-ledger.ts says why).
+    sent = ledger.dispatch(items);
+    const batch = sent;
     // A throw here (the redactor, a serializer, the exporter's own bookkeeping) still settles the
-    // batch: unsettled, its items would hold the ledger's room for good, and every later span or
+    // batch: unsettled, its count would hold the ledger's room for good, and every later span or
     // record would be dropped as queue_full, export stopped for the life of the process, silently
     // (the SDK hands such a throw to the global error handler only).
-    exportOrFail(() => this.send(items, done), done);
+    exportOrFail(() => {
+      const body = this.send(items, done);
+      if (body instanceof Uint8Array) batch.body = body;
+    }, done);
     resultCallback(TAKEN);
   }
 
-  private send(items: T[], done: (r: ExportResult) => void): void {
+  private send(items: T[], done: (r: ExportResult) => void): unknown {
     this.redact(items);
-    this.inner.export(items, done);
+    return this.inner.export(items, done);
   }
 
   shutdown(): Promise<void> {

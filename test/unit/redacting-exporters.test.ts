@@ -51,6 +51,33 @@ describe('RedactingLogExporter', () => {
     expect(ledger.size).toBe(0);
   });
 
+  it('a batch in flight is held as the body the exporter sent, not as its records; the answer settles it', () => {
+    const answers: Array<(r: ExportResult) => void> = [];
+    const inner = {
+      export(records: ReadableLogRecord[], done: (r: ExportResult) => void): Uint8Array {
+        answers.push(done);
+        return new TextEncoder().encode(records.map((r) => String(r.body)).join(','));
+      },
+      shutdown: () => Promise.resolve(),
+    } as unknown as LogRecordExporter;
+    const { drops, ledger, exporter } = pipeline(inner);
+    const first = [0, 1, 2].map(record);
+    for (const r of first) ledger.admit(r);
+    exporter.export(first, () => undefined);
+    expect(ledger.size).toBe(3); // in flight, still counted against the bound
+    expect(ledger.take()).toEqual([]); // no record of the batch is held
+    answers[0]({ code: ExportResultCode.SUCCESS });
+    expect(ledger.size).toBe(0);
+
+    const second = [3, 4].map(record);
+    for (const r of second) ledger.admit(r);
+    exporter.export(second, () => undefined);
+    expect(ledger.takeSent().map((b) => new TextDecoder().decode(b))).toEqual(['record 3,record 4']); // what the exit flush resends
+    answers[1]({ code: ExportResultCode.SUCCESS });
+    expect(ledger.size).toBe(0);
+    expect(drops.snapshot()).toEqual({});
+  });
+
   it('a throwing redaction settles the batch the same way', () => {
     const inner: LogRecordExporter = { export: (_records, done) => done({ code: ExportResultCode.SUCCESS }), shutdown: () => Promise.resolve() };
     const { drops, ledger, exporter } = pipeline(inner);
