@@ -42,36 +42,44 @@ abstract class RedactingExporter<T extends object> {
   /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
   abstract redact(items: T[]): void;
 
+  // No closure is made in export() or send(): the callbacks that live until the collector
+  // answers (the gate's, the exporter's) must not share a scope with `items`, or V8 would keep
+  // the batch alive through that scope however the ledger holds it (a WeakRef check showed it:
+  // every record of a batch in flight was still alive).
   export(items: T[], resultCallback: (result: ExportResult) => void): void {
     const ledger = this.ledger;
     if (!ledger) {
       const done = this.gate.track(resultCallback);
-      if (!done) return;
-      exportOrFail(() => this.send(items, done), done);
+      if (done) this.send(items, done);
       return;
     }
-    let sent: SentBatch | undefined;
-    const done = this.gate.track((r) => ledger.settle(sent as SentBatch, r));
+    const settle = settler(ledger);
+    const done = this.gate.track(settle.callback);
     if (!done) return resultCallback(FAILED_AT_SHUTDOWN);
     // Dispatched before the export starts: an exporter may answer synchronously (a full queue of
-    // exports, nothing to send). From here the ledger holds the batch's body, not its items, and
-    // nothing of ours refers to them (pending-ledger.ts says why).
-    sent = ledger.dispatch(items);
-    const batch = sent;
-    // A throw here (the redactor, a serializer, the exporter's own bookkeeping) still settles the
-    // batch: unsettled, its count would hold the ledger's room for good, and every later span or
-    // record would be dropped as queue_full, export stopped for the life of the process, silently
-    // (the SDK hands such a throw to the global error handler only).
-    exportOrFail(() => {
-      const body = this.send(items, done);
-      if (body instanceof Uint8Array) batch.body = body;
-    }, done);
+    // exports, nothing to send). From here the ledger holds the batch's body, not its items
+    // (pending-ledger.ts says why).
+    const batch = (settle.sent = ledger.dispatch(items));
+    const body = this.send(items, done);
+    if (body instanceof Uint8Array) batch.body = body;
     resultCallback(TAKEN);
   }
 
+  /**
+   * Redact, then export; the exporter's answer for a body (lazy-exporters.ts). A throw here (the
+   * redactor, a serializer, the exporter's own bookkeeping) completes the export as failed: left
+   * unsettled, its batch would hold the ledger's room for good, and every later span or record
+   * would be dropped as queue_full, export stopped for the life of the process, silently (the SDK
+   * hands such a throw to the global error handler only).
+   */
   private send(items: T[], done: (r: ExportResult) => void): unknown {
-    this.redact(items);
-    return this.inner.export(items, done);
+    try {
+      this.redact(items);
+      return this.inner.export(items, done);
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: error as Error });
+      return undefined;
+    }
   }
 
   shutdown(): Promise<void> {
@@ -106,6 +114,12 @@ export class RedactingLogExporter extends RedactingExporter<ReadableLogRecord> i
       if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;
     }
   }
+}
+
+/** The ledger's completion for one batch, made where it cannot see the batch's items (see export()). */
+function settler<T extends object>(ledger: PendingLedger<T>): { sent: SentBatch | undefined; callback: (r: ExportResult) => void } {
+  const settle = { sent: undefined as SentBatch | undefined, callback: (r: ExportResult) => ledger.settle(settle.sent as SentBatch, r) };
+  return settle;
 }
 
 /** Run an export; a synchronous throw completes it as failed (its pending entry in the gate would otherwise stay for good). */

@@ -6,6 +6,11 @@ import { ExportGate } from '../../src/pipeline/export-gate';
 import { PendingLedger } from '../../src/pipeline/pending-ledger';
 import { RedactingLogExporter } from '../../src/pipeline/redacting-exporters';
 import { Redactor } from '../../src/privacy/redactor';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 // An export that throws where it starts (the redactor, a serializer, the exporter's bookkeeping)
 // must still settle its batch: left in the ledger, its items would hold the queue's room for
@@ -76,6 +81,30 @@ describe('RedactingLogExporter', () => {
     answers[1]({ code: ExportResultCode.SUCCESS });
     expect(ledger.size).toBe(0);
     expect(drops.snapshot()).toEqual({});
+  });
+
+  it('nothing keeps the records of a batch in flight alive: only its body waits for the answer', async () => {
+    const answers: Array<(r: ExportResult) => void> = [];
+    const inner = {
+      export(_records: ReadableLogRecord[], done: (r: ExportResult) => void): Uint8Array {
+        answers.push(done); // held, as the transport holds it until the collector answers
+        return new Uint8Array(16);
+      },
+      shutdown: () => Promise.resolve(),
+    } as unknown as LogRecordExporter;
+    const { ledger, exporter } = pipeline(inner);
+    const refs = ((): Array<WeakRef<object>> => {
+      const batch = [0, 1, 2, 3].map(record);
+      for (const r of batch) ledger.admit(r);
+      exporter.export(batch, () => undefined);
+      return batch.map((r) => new WeakRef(r));
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // WeakRefs hold their targets until the job ends
+    gc();
+    expect(ledger.size).toBe(4);
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    answers[0]({ code: ExportResultCode.SUCCESS });
+    expect(ledger.size).toBe(0);
   });
 
   it('a throwing redaction settles the batch the same way', () => {
