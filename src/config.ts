@@ -269,26 +269,36 @@ function signalConfig(env: Env, signal: Signal): SignalConfig {
 }
 
 /**
- * Spans and log records per export when the variable is not set: 128, not the specification's
+ * Spans per export when OTEL_BSP_MAX_EXPORT_BATCH_SIZE is not set: 128, not the specification's
  * 512. Why, measured (bench/micro/gc-promotion.mjs 2 450 8, the order service; bench/RESULTS.md,
- * "amqplib's headers, the export requests and the winston call in steady state"): a span or record
- * waits in the queue until its batch is full, and what waits across one of V8's scavenges is
- * copied and promoted; with batches of 512 (~0.4 s of this service's spans) nearly all of them
- * were, 2.3–2.6 KB per request, and V8 grew the young generation from bare's 8 MB to 32; with 128:
- * 0.65 KB, 16 MB, RSS 23–25 MB lower; with 256: 2.2 KB, still 32 MB. The price is four times the
- * export requests (about 11 more a second at 550 requests a second here): within the noise of
- * bench/micro/cpu-request.mjs (8 rounds: 531 against 509 µs per request, the rounds overlapping),
- * and the exported winston call is cheaper with it (log-burst.mjs: +5.44 against +6.95 µs, less
- * GC work on V8's threads). At saturation the young generation reaches its maximum with either
- * size (memory.mjs, BENCH_MEMORY_RATE=3000): the RSS saving is a moderate load's. The collector
- * re-batches (its batch processor), so nothing changes downstream.
+ * "amqplib's headers, the export requests and the winston call in steady state"): a span waits
+ * in the queue until its batch is full, and what waits across one of V8's scavenges is copied and
+ * promoted; with batches of 512 (~0.4 s of this service's spans) nearly all of them were, 2.3–2.6
+ * KB per request, and V8 grew the young generation from bare's 8 MB to 32; with 128: 0.65 KB,
+ * 16 MB, RSS 23–25 MB lower; with 256: 2.2 KB, still 32 MB. Still so once batches in flight no
+ * longer held their spans (eighth pass, `cpu-request.mjs 4 800 8`): RSS 132 MB with 128, 150
+ * with 512, CPU level (386 against 380 µs per request). The collector re-batches (its batch
+ * processor), so nothing changes downstream.
  */
-export const DEFAULT_EXPORT_BATCH_SIZE = 128;
+export const DEFAULT_SPAN_EXPORT_BATCH_SIZE = 128;
+
+/**
+ * Log records per export when OTEL_BLRP_MAX_EXPORT_BATCH_SIZE is not set: the specification's
+ * 512. Batches of 128 were the default while the exit ledger held a batch's records until the
+ * collector answered; since it holds the request body instead (pending-ledger.ts), the larger
+ * batch is the cheaper one for a service that logs (eighth pass, bench/RESULTS.md): an exported
+ * winston call in a burst +3.86 µs against +5.56 (`LOG_BURST_WARM=150 log-burst.mjs 5`, less GC
+ * on V8's threads and a quarter of the export requests), CPU per request level (384 against 386
+ * µs at 800 req/s), RSS level at 3 000 req/s (`memory.mjs`), 6 MB more at 450 req/s
+ * (`gc-promotion.mjs 2 450 8`: 131 against 125 MB; the records wait up to the 1 s delay).
+ */
+export const DEFAULT_LOG_EXPORT_BATCH_SIZE = 512;
 
 /** OTEL_BSP_* (spans: 5 s delay by the spec) or OTEL_BLRP_* (log records: 1 s). */
 function batch(env: Env, prefix: 'OTEL_BSP' | 'OTEL_BLRP', delayMs: number): BatchConfig {
   const maxQueueSize = int(env, `${prefix}_MAX_QUEUE_SIZE`, 2048, 1, 1_000_000);
-  let maxExportBatchSize = int(env, `${prefix}_MAX_EXPORT_BATCH_SIZE`, Math.min(DEFAULT_EXPORT_BATCH_SIZE, maxQueueSize), 1, 1_000_000);
+  const defaultBatch = prefix === 'OTEL_BSP' ? DEFAULT_SPAN_EXPORT_BATCH_SIZE : DEFAULT_LOG_EXPORT_BATCH_SIZE;
+  let maxExportBatchSize = int(env, `${prefix}_MAX_EXPORT_BATCH_SIZE`, Math.min(defaultBatch, maxQueueSize), 1, 1_000_000);
   if (maxExportBatchSize > maxQueueSize) {
     shopDiag.warn(`${prefix}_MAX_EXPORT_BATCH_SIZE (${maxExportBatchSize}) exceeds ${prefix}_MAX_QUEUE_SIZE (${maxQueueSize}); using ${maxQueueSize}.`);
     maxExportBatchSize = maxQueueSize;

@@ -74,7 +74,7 @@ describe('shutdown without loss', () => {
     try {
       const service = uniqueName('exit-in-flight');
       hanging.fault = { kind: 'hang' };
-      const env = { ...otelEnv(hanging.url, service), OTEL_BLRP_SCHEDULE_DELAY: '50', OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_TIMEOUT: '30000', EXIT_MODE: 'exit', EXIT_CODE: '4', EXIT_AFTER_MS: '1500', BURST: '300' };
+      const env = { ...otelEnv(hanging.url, service), OTEL_BLRP_SCHEDULE_DELAY: '50', OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_TIMEOUT: '30000', OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '128', EXIT_MODE: 'exit', EXIT_CODE: '4', EXIT_AFTER_MS: '1500', BURST: '300' };
       const app = runFixture('exit-paths.mjs', { env });
       // 300 records in batches of 128 and the span: four exports, each held open.
       await hanging.waitFor('exports in flight', () => (hanging.requests.hang ?? 0) >= 4, 10_000);
