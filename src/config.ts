@@ -283,16 +283,15 @@ function signalConfig(env: Env, signal: Signal): SignalConfig {
 export const DEFAULT_SPAN_EXPORT_BATCH_SIZE = 128;
 
 /**
- * Log records per export when OTEL_BLRP_MAX_EXPORT_BATCH_SIZE is not set: the specification's
- * 512. Batches of 128 were the default while the exit ledger held a batch's records until the
- * collector answered; since it holds the request body instead (pending-ledger.ts), the larger
- * batch is the cheaper one for a service that logs (eighth pass, bench/RESULTS.md): an exported
- * winston call in a burst +3.86 µs against +5.56 (`LOG_BURST_WARM=150 log-burst.mjs 5`, less GC
- * on V8's threads and a quarter of the export requests), CPU per request level (384 against 386
- * µs at 800 req/s), RSS level at 3 000 req/s (`memory.mjs`), 6 MB more at 450 req/s
- * (`gc-promotion.mjs 2 450 8`: 131 against 125 MB; the records wait up to the 1 s delay).
+ * Log records per export when OTEL_BLRP_MAX_EXPORT_BATCH_SIZE is not set: 128 as well. Once the
+ * batches in flight were held as bodies (pending-ledger.ts) the spec's 512 was measured again
+ * (eighth pass, bench/RESULTS.md, "What the ledger kept alive"): a winston call in a burst was
+ * cheaper with it (`log-burst.mjs 5`: +3.86 against +5.56 µs), CPU per request level, RSS level
+ * at a fixed 3 000 req/s (`memory.mjs`); but in the full bench, after the warm-up at saturation,
+ * RSS was +51 and +52 MB over bare in two rounds, against +19 with 128 (the records wait longer
+ * for a batch of 512 and survive the scavenges). The memory bound is the user's; 128 kept.
  */
-export const DEFAULT_LOG_EXPORT_BATCH_SIZE = 512;
+export const DEFAULT_LOG_EXPORT_BATCH_SIZE = 128;
 
 /** OTEL_BSP_* (spans: 5 s delay by the spec) or OTEL_BLRP_* (log records: 1 s). */
 function batch(env: Env, prefix: 'OTEL_BSP' | 'OTEL_BLRP', delayMs: number): BatchConfig {

@@ -22,7 +22,7 @@ describe('configuration: resolved once, bad values get one warning and the defau
     // The 3.x SDK reads no environment itself: the spec's defaults are ours to apply.
     expect(c.traces.sampler).toEqual({ name: 'parentbased_always_on', ratio: 1 });
     expect(c.traces.batch).toEqual({ maxQueueSize: 2048, maxExportBatchSize: 128, scheduledDelayMillis: 5000, exportTimeoutMillis: 30_000 });
-    expect(c.logs.batch).toEqual({ maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000, exportTimeoutMillis: 30_000 });
+    expect(c.logs.batch).toEqual({ maxQueueSize: 2048, maxExportBatchSize: 128, scheduledDelayMillis: 1000, exportTimeoutMillis: 30_000 });
     expect(c.logs.batch.scheduledDelayMillis).toBe(1000);
     // Values are never unbounded by default (redaction and export stay bounded): 8192 characters.
     expect(c.traces.limits.attributeValueLengthLimit).toBe(8192);
