@@ -4,6 +4,12 @@ import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { ExportDrops, SignalName } from './export-drops';
 
+/** A batch handed to the exporter: its request body once serialised, until the collector answers. */
+export interface SentBatch {
+  readonly count: number;
+  body: Uint8Array | undefined;
+}
+
 /**
  * Every span and log record that has been handed to a batch processor and not yet acknowledged
  * by the collector (queued, or in an export in flight or between retries).
@@ -22,23 +28,17 @@ import type { ExportDrops, SignalName } from './export-drops';
  * the JS heap, rather than every span object of the batch with its attributes. Held as objects,
  * they outlived the young generation's scavenges whenever the collector took longer than a few
  * milliseconds, and V8 grew the young generation for them: at 3 000 req/s the bench app's heap
- * grew to 171 MB against 91 MB with batches released when sent (`BENCH_MEMORY_RATE=3000 node
+ * grew to 171 MB against 92 MB with batches released when sent (`BENCH_MEMORY_RATE=3000 node
  * bench/micro/memory.mjs`; bench/RESULTS.md, "What the ledger kept alive"). The exit flush sends
  * those bodies as they are: already redacted and serialised for the same endpoint.
  *
- * The queued items: an array in arrival order with a moving head, not a Set: the batch processors export in
- * arrival order, so a settled batch is nearly always the run at the head (O(1) to drop), and a
- * batch settled out of order (exports overlap) is found by one indexOf and spliced out. A Set
+ * The queued items: an array in arrival order with a moving head, not a Set: the batch
+ * processors export in arrival order, so a dispatched batch is nearly always the run at the head
+ * (O(1) to drop), and one out of order is found by one indexOf and spliced out. A Set
  * cost an identity hash and a hash-table insert and delete per item: its admit and settle were
  * 2.3 % of the samples of exported winston calls, the array's 0.3 % (bench/micro/cpu-profile.mjs
  * BENCH_PROFILE_LOGS=1; bench/RESULTS.md, "Allocation, the young generation and the log record").
  */
-/** A batch handed to the exporter: its request body once serialised, until the collector answers. */
-export interface SentBatch {
-  readonly count: number;
-  body: Uint8Array | undefined;
-}
-
 export class PendingLedger<T extends object> {
   private items: T[] = [];
   private head = 0;

@@ -27,10 +27,10 @@ import type { PendingLedger, SentBatch } from './pending-ledger';
 const TAKEN: ExportResult = { code: ExportResultCode.SUCCESS };
 const FAILED_AT_SHUTDOWN: ExportResult = { code: ExportResultCode.FAILED, error: new ShutdownAbort('export skipped: shutting down after the collector did not answer') };
 
-/** What the span and log halves share: the gate, the ledger, the early answer (see above). */
 /** An exporter; the OTLP ones (lazy-exporters.ts) answer `export` with the request body they serialised. */
 type InnerExporter<T> = { export(items: T[], cb: (r: ExportResult) => void): unknown; shutdown(): Promise<void>; forceFlush?(): Promise<void> };
 
+/** What the span and log halves share: the gate, the ledger, the early answer (see above). */
 abstract class RedactingExporter<T extends object> {
   constructor(
     private readonly inner: InnerExporter<T>,
