@@ -1,5 +1,6 @@
 // What one OTLP export request costs the app's process in CPU, by HTTP client: shop-otel's own
-// transport (dist/pipeline/otlp-transport.js, over node:http), node:http's request alone, a raw
+// transport (dist/pipeline/otlp-transport.js, over its own HTTP/1.1 client for http: endpoints),
+// that client alone (dist/pipeline/http1-client.js), node:http's request alone, a raw
 // keep-alive socket writing the request by hand, and undici's Client.dispatch (resolved from
 // bench/peers/edot, which ships it; skipped if absent). Each sends an empty /v1/traces body to the
 // bench receiver on loopback, one at a time, 2 ms apart; a row "timer only" is the pacing's own
@@ -14,6 +15,7 @@ import { ROOT } from '../variants.mjs';
 
 const require = createRequire(`${ROOT}/package.json`);
 const { createUnrefTransport } = require(`${ROOT}/dist/pipeline/otlp-transport.js`);
+const { Http1Client } = require(`${ROOT}/dist/pipeline/http1-client.js`);
 const N = Number(process.argv[2] ?? 2000);
 const recv = spawn(process.execPath, [path.join(ROOT, 'bench/lib/receiver.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const port = await new Promise((r) => recv.stdout.once('data', (d) => r(Number(/receiver (\d+)/.exec(String(d))[1]))));
@@ -37,6 +39,10 @@ try {
     const r = await transport.send(body, 10_000);
     if (r.status !== 'success') throw new Error(`export failed: ${r.status}`);
   });
+
+  const client = new Http1Client(new URL(`http://127.0.0.1:${port}/v1/traces`));
+  await run('shop-otel Http1Client', () => new Promise((resolve, reject) => client.post({ 'Content-Type': 'application/x-protobuf' }, body, 10_000, (e, a) => (e ? reject(e) : resolve(a)))));
+  client.close();
 
   const agent = new http.Agent({ keepAlive: true });
   await run('node:http request', () => new Promise((resolve) => {

@@ -4,6 +4,7 @@ import { gzip } from 'node:zlib';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import type { OtlpNodeHttpConfiguration } from '../internal-types';
 import { VERSION } from '../version';
+import { FINAL, Http1Client, type Http1Answer } from './http1-client';
 import { exiting, sleepUnlessExiting, timeLeft } from './exit-state';
 
 /**
@@ -55,24 +56,65 @@ export function unwrapped<F extends (...args: never[]) => unknown>(fn: F): F {
   return f;
 }
 
+/**
+ * A plain-http endpoint: our own HTTP/1.1 client (http1-client.ts says why). No proxy is lost by
+ * it: the agent the OTLP resolver builds for node:http connects directly too (Node 24's
+ * NODE_USE_ENV_PROXY routes only its global agents; checked on 24.22 with HTTP_PROXY set).
+ */
+function ownClientFor(url: URL): Http1Client | undefined {
+  return url.protocol === 'http:' ? new Http1Client(url) : undefined;
+}
+
+function answered(error: Error | undefined, answer: Http1Answer | undefined): ExportResponse {
+  if (answer === undefined) {
+    const e = error ?? new Error('OTLP export failed');
+    // A header that cannot be sent, an answer past the size bound: the same next time.
+    return FINAL.has((e as NodeJS.ErrnoException).code ?? '') ? { status: 'failure', error: e } : { status: 'retryable', error: e };
+  }
+  const status = answer.status;
+  if (status >= 200 && status < 300) return { status: 'success', data: answer.body };
+  if (RETRYABLE.has(status)) return { status: 'retryable', retryInMillis: retryAfterMillis(answer.retryAfter) };
+  return { status: 'failure', error: new Error(`OTLP export failed with HTTP ${status}`) };
+}
+
 class UnrefHttpTransport implements IExporterTransport {
   private agent: Promise<Agent> | undefined;
   private url: URL | undefined;
   private request: typeof import('node:http').request | undefined;
+  /** Our own client for a plain-http endpoint; null where node:https sends. */
+  private client: Http1Client | null | undefined;
+  /** The headers every request carries besides the configured ones. */
+  private readonly extra: Record<string, string>;
 
-  constructor(private readonly options: OtlpNodeHttpConfiguration) {}
+  constructor(private readonly options: OtlpNodeHttpConfiguration) {
+    this.extra = { 'User-Agent': options.userAgent ? `${options.userAgent} ${USER_AGENT}` : USER_AGENT };
+    if (options.compression === 'gzip') this.extra['Content-Encoding'] = 'gzip';
+  }
 
   async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     const url = (this.url ??= new URL(this.options.url));
+    if (this.client === undefined) this.client = ownClientFor(url) ?? null;
+    // No time left (a retry scheduled late): do not start a request that cannot finish.
+    // (req.setTimeout() throws on a negative value; before the error listener was attached,
+    // that left a request whose next socket error was an uncaught exception in the app.)
+    if (!(timeoutMillis >= 1)) return { status: 'failure', error: new Error('OTLP export deadline passed before the request could start') };
+    if (this.client !== null) {
+      const client = this.client;
+      const headers = { ...(await this.options.headers()), ...this.extra };
+      const body = this.options.compression === 'gzip' ? await compress(data, 'gzip') : data;
+      return new Promise<ExportResponse>((resolve) => client.post(headers, body, timeoutMillis, (error, answer) => resolve(answered(error, answer))));
+    }
+    return this.sendWithNodeHttp(url, data, timeoutMillis);
+  }
+
+  private async sendWithNodeHttp(url: URL, data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     // Resolved once: with require-in-the-middle installed every require() call resolves the
     // name again (seen in the bench's profile of the export path).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const request = (this.request ??= unwrapped(((url.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof import('node:http')).request));
     this.agent ??= Promise.resolve(this.options.agentFactory(url.protocol) as Agent | Promise<Agent>);
     const [agent, headers, body] = await Promise.all([this.agent, this.options.headers(), compress(data, this.options.compression)]);
-    const allHeaders: Record<string, string> = { ...headers, 'User-Agent': this.options.userAgent ? `${this.options.userAgent} ${USER_AGENT}` : USER_AGENT };
-    if (this.options.compression === 'gzip') allHeaders['Content-Encoding'] = 'gzip';
-    const reqOptions: RequestOptions = { method: 'POST', headers: allHeaders, agent };
+    const reqOptions: RequestOptions = { method: 'POST', headers: { ...headers, ...this.extra }, agent };
 
     return new Promise<ExportResponse>((resolve) => {
       let settled = false;
@@ -82,13 +124,6 @@ class UnrefHttpTransport implements IExporterTransport {
           resolve(r);
         }
       };
-      // No time left (a retry scheduled late): do not start a request that cannot finish.
-      // (req.setTimeout() throws on a negative value; before the error listener was attached,
-      // that left a request whose next socket error was an uncaught exception in the app.)
-      if (!(timeoutMillis >= 1)) {
-        done({ status: 'failure', error: new Error('OTLP export deadline passed before the request could start') });
-        return;
-      }
       let req: ClientRequest;
       try {
         req = request(url, reqOptions, (res: IncomingMessage) => {
@@ -126,6 +161,7 @@ class UnrefHttpTransport implements IExporterTransport {
   }
 
   shutdown(): void {
+    this.client?.close();
     void this.agent?.then((a) => a.destroy()).catch(() => undefined);
   }
 }
