@@ -1,6 +1,6 @@
 // Trace and span IDs: the SDK's RandomIdGenerator (Math.random into a shared Buffer, then
-// toString('hex')) against IDs sliced from a pooled hex string of crypto-random bytes (the
-// candidate sized, and not taken, in bench/RESULTS.md, "Next steps"). ns per ID, each ID used
+// toString('hex')) against IDs sliced from a pooled hex string of crypto-random bytes, inline and
+// as shop-otel ships it (dist/trace-ids.js; npm run build first). ns per ID, each ID used
 // as a Map key as a span's would be; alternating rounds, medians. No services needed.
 //   node bench/micro/trace-ids.mjs [rounds]
 import { randomFillSync } from 'node:crypto';
@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import { ROOT } from '../variants.mjs';
 
 const { RandomIdGenerator } = createRequire(`${ROOT}/package.json`)('@opentelemetry/sdk-trace');
+const { PooledIdGenerator } = createRequire(`${ROOT}/package.json`)(`${ROOT}/dist/trace-ids.js`);
+const ours = new PooledIdGenerator();
 const ROUNDS = Number(process.argv[2] ?? 5);
 const N = 1_000_000;
 const sdk = new RandomIdGenerator();
@@ -24,8 +26,9 @@ function pooled(chars) {
   return id;
 }
 const variants = {
-  'SDK RandomIdGenerator': () => sdk.generateSpanId().length + sdk.generateTraceId().length,
-  'pooled crypto hex': () => pooled(16).length + pooled(32).length,
+  'SDK RandomIdGenerator': (m, i) => m.set(sdk.generateSpanId(), i).set(sdk.generateTraceId(), i),
+  'pooled crypto hex': (m, i) => m.set(pooled(16), i).set(pooled(32), i),
+  'shop-otel PooledIdGenerator': (m, i) => m.set(ours.generateSpanId(), i).set(ours.generateTraceId(), i),
 };
 const res = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 const seen = new Map();
@@ -33,7 +36,7 @@ for (let r = 0; r < ROUNDS + 1; r++) {
   for (const [name, f] of Object.entries(variants)) {
     const t = process.hrtime.bigint();
     for (let i = 0; i < N; i++) {
-      seen.set(f(), i);
+      f(seen, i);
       if (seen.size > 100) seen.clear();
     }
     if (r > 0) res[name].push(Number(process.hrtime.bigint() - t) / N / 2); // two IDs per iteration; round 0 warms up
