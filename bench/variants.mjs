@@ -26,9 +26,13 @@ export function ablations(receiver) {
     off('so:no-runtime', 'shop-otel without runtime-node metrics', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'runtime-node' }),
     off('so:http-only', 'shop-otel, http instrumentation only', { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' }),
     off('so:disabled', 'shop-otel loaded, OTEL_SDK_DISABLED=true', { OTEL_SDK_DISABLED: 'true' }),
-    // BENCH_BEFORE_DIST=<dist of an older build> (e.g. a `git worktree` of the commit before a
-    // change, built): that build, started the same way, for a before/after row.
-    ...(process.env.BENCH_BEFORE_DIST ? [off('so:before', `shop-otel as built in ${process.env.BENCH_BEFORE_DIST}`, {}, ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href])] : []),
+    // BENCH_BEFORE_DIST=<dist of an older build>[,<another>…] (inside the repository, e.g.
+    // node_modules/.dist-before, so that it resolves the same packages): each build, started the
+    // same way, for before/after rows: so:before, so:before2, …
+    ...(process.env.BENCH_BEFORE_DIST ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((dist, i) => off(`so:before${i === 0 ? '' : i + 1}`, `shop-otel as built in ${dist}`, {}, ['--import', pathToFileURL(path.join(dist, 'register.mjs')).href])),
   ];
 }
 

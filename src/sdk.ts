@@ -1,4 +1,3 @@
-import { PooledIdGenerator } from './trace-ids';
 import { context, logs, propagation, trace, metrics, type TextMapPropagator } from '@opentelemetry/api';
 import { logs as legacyLogs } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -129,7 +128,6 @@ function build(config: ShopOtelConfig): ShopOtel {
 
   const tracerProvider = new TracerProvider({
     resource,
-    idGenerator: new PooledIdGenerator(),
     // The policy sees every span, sampled or not; only sampled ones are exported (policy/sampling.ts).
     sampler: new RecordEverythingSampler(buildSampler(config.traces.sampler)),
     spanLimits: config.traces.limits,

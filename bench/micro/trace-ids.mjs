@@ -1,15 +1,14 @@
 // Trace and span IDs: the SDK's RandomIdGenerator (Math.random into a shared Buffer, then
-// toString('hex')) against IDs sliced from a pooled hex string of crypto-random bytes, inline and
-// as shop-otel ships it (dist/trace-ids.js; npm run build first). ns per ID, each ID used
-// as a Map key as a span's would be; alternating rounds, medians. No services needed.
+// toString('hex')) against IDs sliced from a pooled hex string of crypto-random bytes (tried in the
+// ninth pass as the tracer's generator and not kept: bench/RESULTS.md, "Trace IDs from a pool").
+// ns per ID, each ID used as a Map key as a span's would be; alternating rounds, medians. No
+// services needed.
 //   node bench/micro/trace-ids.mjs [rounds]
 import { randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { ROOT } from '../variants.mjs';
 
 const { RandomIdGenerator } = createRequire(`${ROOT}/package.json`)('@opentelemetry/sdk-trace');
-const { PooledIdGenerator } = createRequire(`${ROOT}/package.json`)(`${ROOT}/dist/trace-ids.js`);
-const ours = new PooledIdGenerator();
 const ROUNDS = Number(process.argv[2] ?? 5);
 const N = 1_000_000;
 const sdk = new RandomIdGenerator();
@@ -28,7 +27,6 @@ function pooled(chars) {
 const variants = {
   'SDK RandomIdGenerator': (m, i) => m.set(sdk.generateSpanId(), i).set(sdk.generateTraceId(), i),
   'pooled crypto hex': (m, i) => m.set(pooled(16), i).set(pooled(32), i),
-  'shop-otel PooledIdGenerator': (m, i) => m.set(ours.generateSpanId(), i).set(ours.generateTraceId(), i),
 };
 const res = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 const seen = new Map();

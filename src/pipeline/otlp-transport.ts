@@ -8,7 +8,10 @@ import { FINAL, Http1Client, type Http1Answer } from './http1-client';
 import { exiting, sleepUnlessExiting, timeLeft } from './exit-state';
 
 /**
- * The OTLP/HTTP transport, owned so that telemetry can never hold the process open.
+ * The OTLP/HTTP transport, owned so that telemetry can never hold the process open, and as cheap
+ * on the app's event loop as the endpoint allows: a plain-`http:` collector is sent to through our
+ * own HTTP/1.1 client (http1-client.ts, which says why), an `https:` one through node:https with
+ * the TLS agent the OTLP resolver built.
  *
  * Upstream's transport keeps its sockets referenced and waits between retries on referenced
  * timers: with a slow or dead collector, an app that finished its own work stays alive until the
