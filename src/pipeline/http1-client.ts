@@ -27,7 +27,8 @@ import { connect, type Socket } from 'node:net';
  * server's own `Keep-Alive: timeout=N` hint; a server that closes first (Node's http server does
  * after 5 s, the batch processors' timers fire every 5 s) is seen when the connection is next taken,
  * and a request whose reused connection turns out closed before any byte of the answer is sent
- * once more on a new connection (it cannot have been processed: HTTP/1.1 answers every request).
+ * once more on a new connection. (The server closed it idle as the request went out; a duplicate
+ * could come only from a server that processed a request and then closed without answering it.)
  */
 
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -404,6 +405,7 @@ class Connection {
 export class Http1Client {
   private readonly idle: Connection[] = [];
   private readonly all = new Set<Connection>();
+  private closed = false;
   private readonly host: string;
   private readonly port: number;
   private readonly hostHeader: string;
@@ -428,6 +430,10 @@ export class Http1Client {
 
   /** Sends an exchange on an idle connection or a new one. */
   dispatch(exchange: Exchange): void {
+    if (this.closed) {
+      exchange.callback(new Error('OTLP export client closed'), undefined);
+      return;
+    }
     try {
       let connection: Connection | undefined;
       while ((connection = this.idle.pop()) !== undefined) {
@@ -460,8 +466,9 @@ export class Http1Client {
     if (i >= 0) this.idle.splice(i, 1);
   }
 
-  /** Closes every connection; requests still in flight fail. */
+  /** Closes every connection; requests still in flight fail, and so does every later one. */
   close(): void {
+    this.closed = true;
     for (const c of [...this.all]) c.socket.destroy();
     this.idle.length = 0;
   }
