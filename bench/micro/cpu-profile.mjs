@@ -86,12 +86,38 @@ let gc = 0;
 const fns = new Map();
 const entries = new Map();
 const other = new Map();
+// BENCH_PROFILE_INCLUSIVE=f,g: each named function's inclusive samples (its callees included,
+// counted once per sample however deep it recurses); BENCH_PROFILE_TREE=f[:depth]: the call
+// paths under f, by callee, inclusive: both in the measured phase, in µs per request (per
+// winston call with BENCH_PROFILE_LOGS). BENCH_PROFILE_LINES=f: f's own ticks by source line.
+const inclusiveNames = (process.env.BENCH_PROFILE_INCLUSIVE ?? '').split(',').filter(Boolean);
+const inclusive = new Map();
+const [treeFn, treeDepth = '3'] = (process.env.BENCH_PROFILE_TREE ?? '').split(':');
+const tree = new Map();
+const linesFn = process.env.BENCH_PROFILE_LINES;
+const lineHits = new Map();
+const frameName = (f) => `${f.functionName || '(anonymous)'}:${f.lineNumber + 1}${f.url === BUNDLE ? '' : `@${f.url.split('/').pop()}`}`;
 p.samples.forEach((s, i) => {
   t += p.timeDeltas[i];
   if (t < fromT || t > toT) return;
   const n = nodes.get(s);
   if (n.callFrame.functionName === '(idle)') return;
   total++;
+  if (inclusiveNames.length > 0 || treeFn) {
+    const chain = [];
+    for (let x = s; x !== undefined; x = parent.get(x)) chain.push(nodes.get(x).callFrame);
+    for (const name of inclusiveNames) if (chain.some((f) => f.functionName === name)) inclusive.set(name, (inclusive.get(name) ?? 0) + 1);
+    const at = treeFn ? chain.findIndex((f) => f.functionName === treeFn) : -1;
+    if (at >= 0) {
+      const below = chain.slice(0, at).reverse();
+      tree.set('', (tree.get('') ?? 0) + 1);
+      for (let d = 1; d <= Math.min(Number(treeDepth), below.length); d++) {
+        const k = below.slice(0, d).map(frameName).join(' > ');
+        tree.set(k, (tree.get(k) ?? 0) + 1);
+      }
+    }
+  }
+
   if (n.callFrame.functionName === '(garbage collector)') gc++;
   for (let x = s; x !== undefined; x = parent.get(x)) {
     const u = nodes.get(x).callFrame.url;
@@ -142,4 +168,29 @@ if (topEntries > 0) {
   const usPerSample = Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 1000) / count;
   console.log(`entries into telemetry code (samples, µs per ${process.env.BENCH_PROFILE_LOGS ? 'winston call' : 'request'}):`);
   for (const [k, v] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, topEntries)) console.log(`${((v / total) * 100).toFixed(1).padStart(5)} %  ${(v * usPerSample).toFixed(1).padStart(6)} µs  ${k}`);
+}
+const usPer = Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 1000) / count;
+const per = process.env.BENCH_PROFILE_LOGS ? 'winston call' : 'request';
+if (inclusiveNames.length > 0) {
+  console.log(`inclusive (µs per ${per}, every function of that name):`);
+  for (const name of inclusiveNames) console.log(`${((inclusive.get(name) ?? 0) * usPer).toFixed(1).padStart(6)} µs  ${name}`);
+}
+if (treeFn) {
+  console.log(`under ${treeFn}: ${((tree.get('') ?? 0) * usPer).toFixed(1)} µs per ${per}; callee paths of at least 0.3 µs:`);
+  for (const [k, v] of [...tree].filter(([k, v]) => k && v * usPer >= 0.3).sort((a, b) => (a[0] < b[0] ? -1 : 1))) console.log(`${(v * usPer).toFixed(1).padStart(6)} µs  ${k}`);
+}
+if (linesFn) {
+  // V8 records a node's ticks per source line for the whole profile (not per sample, so not for
+  // the measured phase alone), lines of the callees it inlined included: shares, not µs.
+  for (const n of p.nodes) if (n.callFrame.functionName === linesFn) for (const tick of n.positionTicks ?? []) lineHits.set(tick.line, (lineHits.get(tick.line) ?? 0) + tick.ticks);
+  const all = [...lineHits.values()].reduce((a, b) => a + b, 0) || 1;
+  // Lines of the frame's script: for dist/bundle.js, the bundle's own.
+  let source = [];
+  try {
+    source = readFileSync(path.join(ROOT, 'dist/bundle.js'), 'utf8').split('\n');
+  } catch {
+    // no bundle: line numbers only
+  }
+  console.log(`${linesFn}'s own ticks by line (whole profile, ${all} ticks; inlined callees' lines included):`);
+  for (const [line, v] of [...lineHits].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`${((v / all) * 100).toFixed(1).padStart(5)} %  ${line}  ${(source[line - 1] ?? '').trim().slice(0, 110)}`);
 }

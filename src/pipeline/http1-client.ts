@@ -32,7 +32,8 @@ import { connect, type Socket } from 'node:net';
  */
 
 const MAX_HEAD_BYTES = 64 * 1024;
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** The largest answer body read, here and by the transport's node:https path. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_LINE_BYTES = 1024;
 const IDLE_TIMEOUT_MS = 4000;
 const MAX_IDLE_TIMEOUT_MS = 60_000;

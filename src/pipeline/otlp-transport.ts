@@ -4,7 +4,7 @@ import { gzip } from 'node:zlib';
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base';
 import type { OtlpNodeHttpConfiguration } from '../internal-types';
 import { VERSION } from '../version';
-import { FINAL, Http1Client, type Http1Answer } from './http1-client';
+import { FINAL, Http1Client, MAX_BODY_BYTES, type Http1Answer } from './http1-client';
 import { exiting, sleepUnlessExiting, timeLeft } from './exit-state';
 
 /**
@@ -23,7 +23,6 @@ import { exiting, sleepUnlessExiting, timeLeft } from './exit-state';
  * once the process is exiting (exit-state.ts), never past the shutdown bound: a connection
  * refused at exit is final, a retry is made only if it fits in the time left.
  */
-const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const RETRYABLE = new Set([429, 502, 503, 504]);
 const USER_AGENT = `shop-otel/${VERSION} OTel-OTLP-Exporter-JavaScript`;
 
@@ -134,7 +133,7 @@ class UnrefHttpTransport implements IExporterTransport {
           let size = 0;
           res.on('data', (c: Buffer) => {
             size += c.length;
-            if (size > MAX_RESPONSE_BYTES) {
+            if (size > MAX_BODY_BYTES) {
               done({ status: 'failure', error: new Error('OTLP export response too large') });
               res.destroy();
               return;

@@ -200,6 +200,19 @@ describe('Http1Client', () => {
     expect((await post(refused)).error?.code).toBe('ECONNREFUSED');
   });
 
+  it('closes an idle connection a second before the server\'s Keep-Alive timeout, and reuses it before then', async () => {
+    const raw = await rawServer((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nKeep-Alive: timeout=2\r\n\r\nok'));
+    const client = new Http1Client(raw.url);
+    closers.push(() => client.close());
+    expect((await post(client)).answer?.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await post(client)).answer?.status).toBe(200);
+    expect(raw.connections()).toBe(1); // reused within the second
+    await new Promise((r) => setTimeout(r, 1300));
+    expect((await post(client)).answer?.status).toBe(200);
+    expect(raw.connections()).toBe(2); // closed by us after 2 − 1 s idle, a new one taken
+  });
+
   it('once closed, fails a request in flight and every later one, opening no connection', async () => {
     const raw = await rawServer(() => undefined);
     const client = new Http1Client(raw.url);
