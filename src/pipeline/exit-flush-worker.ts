@@ -5,7 +5,6 @@
  * (or 100 ms) still fits before the deadline; a refused connection is final. It loads nothing of
  * the SDK but the OTLP configuration resolver and our transport, and writes nothing anywhere.
  */
-import { Agent } from 'node:http';
 import { workerData } from 'node:worker_threads';
 import type { OtlpProtocol } from '../config';
 import type { OtlpNodeHttpConfiguration } from '../internal-types';
@@ -19,12 +18,18 @@ export interface ExitFlushJob {
   bodies: Array<{ signal: OtlpSignal; protocol: OtlpProtocol; body: Uint8Array; resolved?: ResolvedOtlp }>;
 }
 
+/**
+ * Resolved configurations are plain http (exporters.ts, remember()), sent by our own client
+ * (http1-client.ts), which needs no agent: the worker need not load node:http for one.
+ */
+const noAgent = (): undefined => undefined;
+
 /** The exporter's own configuration when the main thread had it resolved; else resolve it here. */
 function options(job: ExitFlushJob['bodies'][number]): OtlpNodeHttpConfiguration {
   const r = job.resolved;
   if (r?.headers) {
     const headers = r.headers;
-    return { url: r.url, compression: r.compression, userAgent: r.userAgent, headers: async () => headers, agentFactory: () => new Agent(), timeoutMillis: 10_000, concurrencyLimit: 1 };
+    return { url: r.url, compression: r.compression, userAgent: r.userAgent, headers: async () => headers, agentFactory: noAgent, timeoutMillis: 10_000, concurrencyLimit: 1 };
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { otlpHttpOptions } = require('./otlp-options') as typeof import('./otlp-options');

@@ -73,9 +73,13 @@ function answered(error: Error | undefined, answer: Http1Answer | undefined): Ex
     // A header that cannot be sent, an answer past the size bound: the same next time.
     return FINAL.has((e as NodeJS.ErrnoException).code ?? '') ? { status: 'failure', error: e } : { status: 'retryable', error: e };
   }
-  const status = answer.status;
-  if (status >= 200 && status < 300) return { status: 'success', data: answer.body };
-  if (RETRYABLE.has(status)) return { status: 'retryable', retryInMillis: retryAfterMillis(answer.retryAfter) };
+  return byStatus(answer.status, answer.retryAfter, answer.body);
+}
+
+/** What an answer's status means for the export, whichever client read it. */
+function byStatus(status: number, retryAfter: string | undefined, body: Buffer): ExportResponse {
+  if (status >= 200 && status < 300) return { status: 'success', data: body };
+  if (RETRYABLE.has(status)) return { status: 'retryable', retryInMillis: retryAfterMillis(retryAfter) };
   return { status: 'failure', error: new Error(`OTLP export failed with HTTP ${status}`) };
 }
 
@@ -140,12 +144,7 @@ class UnrefHttpTransport implements IExporterTransport {
             }
             chunks.push(c);
           });
-          res.on('end', () => {
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) done({ status: 'success', data: Buffer.concat(chunks) });
-            else if (RETRYABLE.has(status)) done({ status: 'retryable', retryInMillis: retryAfterMillis(res.headers['retry-after'] as string | undefined) });
-            else done({ status: 'failure', error: new Error(`OTLP export failed with HTTP ${status}`) });
-          });
+          res.on('end', () => done(byStatus(res.statusCode ?? 0, res.headers['retry-after'] as string | undefined, Buffer.concat(chunks))));
           res.on('error', (e) => done({ status: 'retryable', error: e }));
         });
         // The error listener first: nothing below may leave a request without one.
