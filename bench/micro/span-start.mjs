@@ -3,7 +3,8 @@
 // rounds, medians. No services needed.
 //   node bench/micro/span-start.mjs [rounds]
 // - span: startSpan of a pg query span (six attributes) under a parent, then end(), the SDK's
-//   Tracer with a no-op processor and the no-op meter (as sdk.ts builds it);
+//   Tracer with a no-op processor and the no-op meter (as sdk.ts built it before src/trace/), and
+//   shop-otel's own tracer and span (src/trace/, `npm run build` first: dist/) with the same settings;
 // - sqlcommenter: addSqlCommenterComment on the bench app's SELECT;
 // - baggage: the business IDs' baggage header (no baggage came with the request), built as a
 //   baggage for W3CBaggagePropagator or written directly (`npm run build` first: dist/);
@@ -29,6 +30,11 @@ const tracerOf = (patched) =>
       meterProvider: { getMeter: () => api.createNoopMeter() },
     },
   );
+const { ShopTracer } = require('../../dist/trace/tracer.js');
+const shopTracer = () => {
+  const t = tracerOf(true);
+  return new ShopTracer(t.instrumentationScope, { resource: t._resource, sampler: t._sampler, spanLimits: t._spanLimits, idGenerator: t._idGenerator, spanProcessor: t._spanProcessor });
+};
 const parent = api.trace.setSpan(api.ROOT_CONTEXT, api.trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 }));
 const spanRun = (tracer) => () => {
   let sink = 0;
@@ -73,6 +79,7 @@ const groups = {
   span: {
     'sdk-trace as installed': spanRun(tracerOf(false)),
     'sdk-trace patched': spanRun(tracerOf(true)),
+    "shop-otel's ShopTracer": spanRun(shopTracer()),
   },
   sqlcommenter: {
     'sql-common as installed': sqlRun(loadPackageModule('@opentelemetry/sql-common', 'index.cjs', false)),

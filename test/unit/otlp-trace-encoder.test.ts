@@ -5,6 +5,8 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SamplingDecision, TracerProvider, type ReadableSpan, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { encodeTraceRequest } from '../../src/pipeline/otlp-trace-encoder';
+import { ShopSpan } from '../../src/trace/span';
+import { ShopTracerProvider } from '../../src/trace/tracer';
 
 // Spans made by the SDK itself (SpanImpl through a Tracer), as the exporter receives them.
 const REMOTE = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED, isRemote: true };
@@ -59,12 +61,13 @@ const everyValue = {
   withNulls: ['a', null, 'b'],
 };
 
-async function spans(): Promise<ReadableSpan[]> {
+/** The spans of the script below, made by the SDK's tracer or (ShopTracerProvider) shop-otel's own (src/trace/). */
+async function spans(Provider: typeof TracerProvider = TracerProvider): Promise<ReadableSpan[]> {
   const out: ReadableSpan[] = [];
   const resA = resourceFromAttributes({ 'service.name': 'enc', 'process.pid': 4242, 'a.float': 1.5, 'a.list': ['x', 'y'], 'ü.ñ': 'grüße 🎉' }, { schemaUrl: 'https://opentelemetry.io/schemas/1.30.0' });
   const resB = resourceFromAttributes({ 'service.name': 'other' });
-  const pa = new TracerProvider({ resource: resA, sampler, spanProcessors: [collector(out)] });
-  const pb = new TracerProvider({ resource: resB, spanProcessors: [collector(out)], spanLimits: { attributeCountLimit: 3, eventCountLimit: 2, linkCountLimit: 1, attributePerEventCountLimit: 1, attributePerLinkCountLimit: 1 } });
+  const pa = new Provider({ resource: resA, sampler, spanProcessors: [collector(out)] });
+  const pb = new Provider({ resource: resB, spanProcessors: [collector(out)], spanLimits: { attributeCountLimit: 3, eventCountLimit: 2, linkCountLimit: 1, attributePerEventCountLimit: 1, attributePerLinkCountLimit: 1 } });
   const http = pa.getTracer('@opentelemetry/instrumentation-http', '0.301.0');
   const pg = pa.getTracer('@opentelemetry/instrumentation-pg', '0.77.0', { schemaUrl: 'https://opentelemetry.io/schemas/1.27.0' });
   const bare = pa.getTracer('bare-scope');
@@ -162,6 +165,13 @@ describe('the OTLP trace encoder', () => {
     }
     for (const s of ss.slice(0, 14)) expectUpstreamBytes([s]);
     expect(encodeTraceRequest([]).length).toBe(0);
+  });
+
+  it("writes exactly upstream's bytes for shop-otel's own spans too (src/trace/span.ts)", async () => {
+    const ss = await spans(ShopTracerProvider);
+    expect(ss.every((s) => s instanceof ShopSpan)).toBe(true);
+    expectUpstreamBytes(ss);
+    for (const batch of [ss.slice(0, 14), ss.slice(100, 611)]) expectUpstreamBytes(batch);
   });
 
   it('writes scope attributes and dropped counts as upstream does (no SDK tracer sets them)', async () => {
