@@ -48,6 +48,7 @@ import { PolicyLogProcessor } from './policy/log-policy';
 import { PolicySpanProcessor } from './policy/span-rules';
 import { RecordEverythingSampler } from './policy/sampling';
 import { ShopTracerProvider } from './trace/tracer';
+import { HexIdGenerator } from './trace/ids';
 
 export interface ShopOtel {
   readonly config: ShopOtelConfig;
@@ -131,6 +132,7 @@ function build(config: ShopOtelConfig): ShopOtel {
     resource,
     // The policy sees every span, sampled or not; only sampled ones are exported (policy/sampling.ts).
     sampler: new RecordEverythingSampler(buildSampler(config.traces.sampler)),
+    idGenerator: new HexIdGenerator(),
     spanLimits: config.traces.limits,
     spanProcessors: [new PolicySpanProcessor(config.component, config.policy), spanProcessor(config, redactor, gate, exit)],
   });

@@ -1,8 +1,9 @@
 // Trace and span IDs: the SDK's RandomIdGenerator (Math.random into a shared Buffer, then
 // toString('hex')) against IDs sliced from a pooled hex string of crypto-random bytes (tried in the
 // ninth pass as the tracer's generator and not kept: bench/RESULTS.md, "Trace IDs from a pool").
-// ns per ID, each ID used as a Map key as a span's would be; alternating rounds, medians. No
-// services needed.
+// ns per ID, each ID used as a Map key as a span's would be; alternating rounds, medians; and
+// shop-otel's HexIdGenerator (src/trace/ids.ts: Math.random as the SDK's, hex by String.fromCharCode;
+// `npm run build` first). No services needed.
 //   node bench/micro/trace-ids.mjs [rounds]
 import { randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -24,8 +25,11 @@ function pooled(chars) {
   at += chars;
   return id;
 }
+const { HexIdGenerator } = createRequire(`${ROOT}/package.json`)('./dist/trace/ids.js');
+const ours = new HexIdGenerator();
 const variants = {
   'SDK RandomIdGenerator': (m, i) => m.set(sdk.generateSpanId(), i).set(sdk.generateTraceId(), i),
+  'HexIdGenerator': (m, i) => m.set(ours.generateSpanId(), i).set(ours.generateTraceId(), i),
   'pooled crypto hex': (m, i) => m.set(pooled(16), i).set(pooled(32), i),
 };
 const res = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
