@@ -114,8 +114,10 @@ export class PolicySpanProcessor implements SpanProcessor {
     const method = String(a['http.request.method'] ?? 'GET');
     const route = a['http.route'] !== undefined ? String(a['http.route']) : undefined;
     const ms = Math.round(hrTimeToMilliseconds(span.duration));
-    const base: Attributes = { 'http.request.method': method, 'http.route': route ?? '(unmatched)', 'http.response.status_code': status, 'http.response.duration_ms': ms };
     const failed = status >= 500 || (status === 0 && span.status.code === SpanStatusCode.ERROR);
+    // Most requests make no event: nothing more to build for them.
+    if (!failed && status !== 401 && status !== 403 && ms <= this.policy.slowResponseMs && this.component !== 'file-storage' && this.component !== 'crm-api') return;
+    const base: Attributes = { 'http.request.method': method, 'http.route': route ?? '(unmatched)', 'http.response.status_code': status, 'http.response.duration_ms': ms };
 
     if (this.component === 'file-storage' && route !== undefined && /\/files?\b/.test(route)) {
       const params = routeParams(route, String(a['url.path'] ?? ''));
