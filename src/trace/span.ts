@@ -52,7 +52,7 @@ const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace';
  *  - `setAttribute` of a string (within the length limit), number or boolean under a non-empty
  *    key decides in line; anything else goes through core's `maybeAddAttribute`, as SpanImpl's.
  * A span given an explicit start or end time takes SpanImpl's arithmetic for it, unchanged.
- * test/unit/shop-span.test.ts compares the two span for span (attributes at every limit, events,
+ * test/unit/shop-span.test.ts compares the two, span for span (attributes at every limit, events,
  * links, status, times, use after end); bench/micro/span-start.mjs measures the difference and
  * bench/RESULTS.md ("A span type of our own") gives it.
  */
