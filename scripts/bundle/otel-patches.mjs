@@ -21,13 +21,7 @@
 // 282, patched 16, nothing at all 17; a stand-in with three arrow closures 286, with three bound
 // functions 15. One setValue costs the same either way (328 against 318 ns in process). See
 // bench/RESULTS.md, "What survived the scavenges". The patch keeps the three as own properties,
-// callable unbound as before, bound to shared functions. And each context copied its parent's
-// Map of values to add one: a request's four or so setValues and a dozen getValues cost 630 ns in
-// process against 215 with a link to the parent per context (tenth pass; bench/RESULTS.md, "A
-// span type of our own"). A lookup walks the links up to the nearest flat context; past 16 links
-// a new context is flat again (a Map of every value), so a chain made context by context (a
-// poller whose every round runs in the last one's span) stays bounded in depth and memory.
-// `_currentContext` is still there, as a getter that makes the Map.
+// callable unbound as before, bound to shared functions.
 //
 // @opentelemetry/sdk-trace, @opentelemetry/sql-common, @opentelemetry/context-async-hooks, why:
 // the order mix's profile of the build before them (bench/micro/cpu-profile.mjs 450 9000, each
@@ -59,9 +53,15 @@ import path from 'node:path';
 export const API_PATCHES = [
   {
     file: 'context/context.cjs',
-    name: 'BaseContext: a link to its parent per setValue (flat again every 16 links), the three methods bound to shared functions',
-    from: "const ROOT_CONTEXT = new class BaseContext {\n\t/**\n\t* Construct a new context which inherits values from an optional parent context.\n\t*\n\t* @param parentContext a context from which to inherit values\n\t*/\n\tconstructor(parentContext) {\n\t\tconst self = this;\n\t\tself._currentContext = parentContext ? new Map(parentContext) : /* @__PURE__ */ new Map();\n\t\tself.getValue = (key) => self._currentContext.get(key);\n\t\tself.setValue = (key, value) => {\n\t\t\tconst context = new BaseContext(self._currentContext);\n\t\t\tcontext._currentContext.set(key, value);\n\t\t\treturn context;\n\t\t};\n\t\tself.deleteValue = (key) => {\n\t\t\tconst context = new BaseContext(self._currentContext);\n\t\t\tcontext._currentContext.delete(key);\n\t\t\treturn context;\n\t\t};\n\t}\n}();",
-    to: "function getContextValue(key) {\n\tfor (let c = this; c !== void 0; c = c._parentContext) {\n\t\tif (c._values !== void 0) return c._values.get(key);\n\t\tif (c._key === key) return c._value;\n\t}\n\treturn void 0;\n}\nfunction setContextValue(key, value) {\n\treturn new this.constructor(this, key, value, true);\n}\nfunction deleteContextValue(key) {\n\treturn new this.constructor(this, key, void 0, true);\n}\n/** Past this many links a new context is made flat again (a Map of every value), so a chain cannot grow. */\nconst MAX_CONTEXT_LINKS = 16;\nconst ROOT_CONTEXT = new class BaseContext {\n\t/**\n\t* Construct a new context which inherits values from an optional parent context.\n\t*\n\t* @param parentContext a context from which to inherit values\n\t*/\n\tconstructor(parentContext, key, value, linked) {\n\t\tconst self = this;\n\t\tif (linked === true && parentContext._links < MAX_CONTEXT_LINKS) {\n\t\t\tself._parentContext = parentContext;\n\t\t\tself._values = void 0;\n\t\t\tself._links = parentContext._links + 1;\n\t\t} else {\n\t\t\tconst values = linked === true ? valuesOf(parentContext) : parentContext ? new Map(parentContext) : /* @__PURE__ */ new Map();\n\t\t\tif (linked === true) {\n\t\t\t\tif (value === void 0) values.delete(key);\n\t\t\t\telse values.set(key, value);\n\t\t\t}\n\t\t\tself._parentContext = void 0;\n\t\t\tself._values = values;\n\t\t\tself._links = 0;\n\t\t}\n\t\tself._key = key;\n\t\tself._value = value;\n\t\tself.getValue = getContextValue.bind(self);\n\t\tself.setValue = setContextValue.bind(self);\n\t\tself.deleteValue = deleteContextValue.bind(self);\n\t}\n\t/** Every value of the context, as a Map (upstream's field, for code that reads it). */\n\tget _currentContext() {\n\t\treturn valuesOf(this);\n\t}\n}();\n/** A context's values as a new Map: its flat ancestor's, then each link's from the oldest down. */\nfunction valuesOf(context) {\n\tconst links = [];\n\tlet c = context;\n\tfor (; c._values === void 0; c = c._parentContext) links.push(c);\n\tconst values = new Map(c._values);\n\tfor (let i = links.length - 1; i >= 0; i--) {\n\t\tif (links[i]._value === void 0) values.delete(links[i]._key);\n\t\telse values.set(links[i]._key, links[i]._value);\n\t}\n\treturn values;\n}",
+    name: 'BaseContext: shared functions for getValue, setValue and deleteValue',
+    from: 'const ROOT_CONTEXT = new class BaseContext {',
+    to: 'function getContextValue(key) {\n\treturn this._currentContext.get(key);\n}\nfunction setContextValue(key, value) {\n\tconst context = new this.constructor(this._currentContext);\n\tcontext._currentContext.set(key, value);\n\treturn context;\n}\nfunction deleteContextValue(key) {\n\tconst context = new this.constructor(this._currentContext);\n\tcontext._currentContext.delete(key);\n\treturn context;\n}\nconst ROOT_CONTEXT = new class BaseContext {',
+  },
+  {
+    file: 'context/context.cjs',
+    name: 'BaseContext: getValue, setValue and deleteValue bound, not closures over the context',
+    from: '\t\tself.getValue = (key) => self._currentContext.get(key);\n\t\tself.setValue = (key, value) => {\n\t\t\tconst context = new BaseContext(self._currentContext);\n\t\t\tcontext._currentContext.set(key, value);\n\t\t\treturn context;\n\t\t};\n\t\tself.deleteValue = (key) => {\n\t\t\tconst context = new BaseContext(self._currentContext);\n\t\t\tcontext._currentContext.delete(key);\n\t\t\treturn context;\n\t\t};\n',
+    to: '\t\tself.getValue = getContextValue.bind(self);\n\t\tself.setValue = setContextValue.bind(self);\n\t\tself.deleteValue = deleteContextValue.bind(self);\n',
   },
 ];
 

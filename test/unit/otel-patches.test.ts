@@ -99,34 +99,10 @@ describe("the build's patch of @opentelemetry/api's contexts", () => {
       expect(getValue(b)).toBe(2);
       expect(setValue(a, 3).getValue(a)).toBe(3);
       expect(deleteValue(b).getValue(b)).toBeUndefined();
-      expect(Object.keys(two)).toEqual(expect.arrayContaining(['deleteValue', 'getValue', 'setValue']));
+      expect(Object.keys(two).sort()).toEqual(['_currentContext', 'deleteValue', 'getValue', 'setValue']);
       expect(two.constructor).toBe(ROOT_CONTEXT.constructor);
       expect(gone).toBeInstanceOf(ROOT_CONTEXT.constructor);
-      // Upstream's field, for code that reads it: a Map of the values.
-      expect([...(gone as unknown as { _currentContext: Map<symbol, unknown> })._currentContext]).toEqual([[b, 2]]);
     }
-  });
-
-  it('a chain of contexts made one from another answers as the original, and stays bounded', () => {
-    const [orig, ours] = [false, true].map((patched) => load(patched));
-    const keys = Array.from({ length: 7 }, (_, i) => orig.createContextKey(`k${i}`));
-    let [a, b] = [orig.ROOT_CONTEXT, ours.ROOT_CONTEXT];
-    for (let i = 0; i < 5000; i++) {
-      const key = keys[(i * 3) % 7];
-      // Sets, overwrites, undefined values and deletes, in a fixed pattern.
-      if (i % 11 === 5) [a, b] = [a.deleteValue(key), b.deleteValue(key)];
-      else [a, b] = [a.setValue(key, i % 13 === 0 ? undefined : i), b.setValue(key, i % 13 === 0 ? undefined : i)];
-      if (i % 97 === 0 || i > 4990) for (const k of keys) expect(b.getValue(k)).toBe(a.getValue(k));
-    }
-    const links = (c: Ctx) => (c as unknown as { _links: number })._links;
-    expect(links(b)).toBeLessThanOrEqual(16);
-    // The parent of a flat context is not kept: the chain holds at most 16 ancestors.
-    let depth = 0;
-    for (let c = b as unknown as { _parentContext?: unknown } | undefined; c !== undefined; c = (c as { _parentContext?: unknown })._parentContext as typeof c) depth++;
-    expect(depth).toBeLessThanOrEqual(17);
-    const values = (c: Ctx) => Object.fromEntries([...(c as unknown as { _currentContext: Map<symbol, unknown> })._currentContext].filter(([, v]) => v !== undefined).map(([k, v]) => [k.description, v]));
-    expect(values(b)).toEqual(values(a));
-    expect(Object.keys(values(a)).length).toBeGreaterThan(3);
   });
 });
 
