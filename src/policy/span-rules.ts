@@ -33,13 +33,18 @@ const AMQP = '@opentelemetry/instrumentation-amqplib';
 const FILE_PARAMS = ['fileId', 'file_id', 'modelFileId', 'id'];
 const FILE_OPERATION: Record<string, string> = { GET: 'read', HEAD: 'read', PUT: 'write', POST: 'write', PATCH: 'write', DELETE: 'delete' };
 
-/** The value of a route template's parameter in a concrete path: ('/files/:fileId', '/files/a.stl') -> {fileId: 'a.stl'}. */
 /** The first word of a query text (linear: one run of spaces, then one of non-spaces). */
 const FIRST_WORD = /^\s*(\S+)/;
 /** Databases, and operations per database, whose rate-limiter key is kept (at most 64 × 256 short strings). */
 const QUERY_DBS_MAX = 64;
 const QUERY_OPS_MAX = 256;
 
+/** The attributes every query event carries; built only for a query that makes one. */
+function queryBase(db: string, op: string): Attributes {
+  return { 'db.system.name': 'postgresql', 'db.namespace': db, 'db.operation.name': op };
+}
+
+/** The value of a route template's parameter in a concrete path: ('/files/:fileId', '/files/a.stl') -> {fileId: 'a.stl'}. */
 export function routeParams(route: string, path: string): Record<string, string> {
   const r = route.split('/');
   const p = path.split('?')[0].split('/');
@@ -154,14 +159,13 @@ export class PolicySpanProcessor implements SpanProcessor {
     // The query's first word; a match, not a split of the whole text (one string, not one per word).
     const op = String(a['db.operation.name'] ?? (FIRST_WORD.exec(String(a['db.query.text']))?.[1] ?? '').toUpperCase());
     const ms = Math.round(hrTimeToMilliseconds(span.duration) * 10) / 10;
-    const base = (): Attributes => ({ 'db.system.name': 'postgresql', 'db.namespace': db, 'db.operation.name': op });
     if (span.status.code === SpanStatusCode.ERROR) {
       const err = span.events.find((e) => e.name === 'exception')?.attributes?.['exception.type'];
-      this.emit('db.query.failed', span, { ...base(), 'db.query.text': a['db.query.text'], 'error.type': String(a['error.type'] ?? err ?? 'error'), 'db.query.duration_ms': ms }, `query failed: ${op} on ${db}: ${span.status.message ?? ''}`, component);
+      this.emit('db.query.failed', span, { ...queryBase(db, op), 'db.query.text': a['db.query.text'], 'error.type': String(a['error.type'] ?? err ?? 'error'), 'db.query.duration_ms': ms }, `query failed: ${op} on ${db}: ${span.status.message ?? ''}`, component);
     } else if (ms > this.policy.slowQueryMs) {
-      this.emit('db.query.slow', span, { ...base(), 'db.query.text': a['db.query.text'], 'db.query.duration_ms': ms }, `slow query: ${op} on ${db} took ${ms} ms (threshold ${this.policy.slowQueryMs} ms)`, component);
+      this.emit('db.query.slow', span, { ...queryBase(db, op), 'db.query.text': a['db.query.text'], 'db.query.duration_ms': ms }, `slow query: ${op} on ${db} took ${ms} ms (threshold ${this.policy.slowQueryMs} ms)`, component);
     } else if (this.infoLimiter.allow(this.queryKey(db, op))) {
-      this.emit('db.query.completed', span, { ...base(), 'db.response.returned_rows': Number(a['db.response.returned_rows'] ?? 0), 'db.query.duration_ms': ms }, `query ${op} on ${db}`, component);
+      this.emit('db.query.completed', span, { ...queryBase(db, op), 'db.response.returned_rows': Number(a['db.response.returned_rows'] ?? 0), 'db.query.duration_ms': ms }, `query ${op} on ${db}`, component);
     }
   }
 

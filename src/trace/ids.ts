@@ -10,8 +10,8 @@ const word = (): number => (Math.random() * 4294967296) >>> 0;
 /**
  * Trace and span IDs from Math.random, as the SDK's RandomIdGenerator makes them (never all
  * zeros), written as hex by one String.fromCharCode call rather than through a shared Buffer and
- * `toString('hex')` (a call into C++ per ID). `node bench/micro/trace-ids.mjs` (each ID used as a
- * Map key): about 100 ns per span ID against the SDK's 200; the pool of crypto-random hex tried
+ * `toString('hex')` (a call into C++ per ID). `node bench/micro/trace-ids.mjs` (a span and a trace
+ * ID per iteration, each used as a Map key): 142 ns per ID against the SDK's 224; the pool of crypto-random hex tried
  * before was as fast but pinned its 16 KiB pool in every ID sliced from it (bench/RESULTS.md,
  * "Trace IDs from a pool").
  */
