@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, runFixture, type Fixture } from './support/fixture';
 import { startReceiver, type Receiver } from './support/otlp-receiver';
 import { createPrivatePostgres, type PrivatePostgres } from './support/private-postgres';
-import { startSampleShop, type ShopPorts } from './support/sample-shop';
+import { dropSampleShopBroker, startSampleShop, type ShopPorts } from './support/sample-shop';
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/ban-ts-comment */
 // @ts-ignore -- plain .mjs modules of the scripts, typed loosely here
 import * as stackModule from '../scripts/pipeline/stack.mjs';
@@ -186,6 +186,7 @@ afterAll(async () => {
   if (shop && shop.stderr.length) process.stderr.write(`sample shop (stderr, last lines):\n${shop.stderr.slice(-20).join('\n')}\n`);
   await traffic?.stop().catch(() => undefined);
   await shop?.stop().catch(() => undefined);
+  if (shop) await dropSampleShopBroker(`alerting${process.pid}.`).catch((e) => process.stderr.write(`alerting: the shop's queues not deleted: ${e}\n`));
   await st?.stop();
   await al?.stop();
   await r?.stop();

@@ -6,8 +6,9 @@
 // code that is optimised, thrown away and optimised again.
 //   node bench/micro/jit-trace.mjs [bare|shop-otel] [warm-up requests] [measured requests]
 //   JIT_TRACE_PATH='/log-burst?n=250' (default): the POST to send
+//   JIT_TRACE_RATE=<req/s>: the bench's order mix at that fixed rate instead (the CPU figure's load)
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sequential } from '../lib/load.mjs';
+import { fixedRate, sequential } from '../lib/load.mjs';
 import { dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
@@ -34,7 +35,8 @@ const app = await spawnVariantApp({
   },
 });
 try {
-  const run = (n) => sequential(app.base, 'POST', PATH, n, 15);
+  const RATE = Number(process.env.JIT_TRACE_RATE ?? 0);
+  const run = (n) => (RATE > 0 ? fixedRate(app.base, RATE, n) : sequential(app.base, 'POST', PATH, n, 15));
   phase = 'warm';
   await run(WARM);
   await sleep(1500);
@@ -61,7 +63,7 @@ for (const p of ['warm', 'measured']) {
     const key = `${k} ${fn(l)}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  console.log(`${variant}, ${p} phase (${p === 'warm' ? WARM : MEASURED} requests of ${PATH}): ${total} compilations and deoptimisations`);
+  console.log(`${variant}, ${p} phase (${p === 'warm' ? WARM : MEASURED} requests of ${process.env.JIT_TRACE_RATE ? `the order mix at ${process.env.JIT_TRACE_RATE} req/s` : PATH}): ${total} compilations and deoptimisations`);
   for (const [k, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.JIT_TRACE_TOP ?? 25))) console.log(`  ${String(n).padStart(4)}  ${k}`);
 }
 process.exit(0);

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { otelEnv, REPO, runFixture, type Fixture } from './fixture';
+import amqp from 'amqplib';
+import { AMQP_URL, otelEnv, REPO, runFixture, type Fixture } from './fixture';
 
 /** The sample shop's HTTP ports for one test file (each file its own, so files can run in parallel). */
 export interface ShopPorts { SHOP_API_PORT: string; CRM_API_PORT: string; MES_API_PORT: string; FILE_STORE_PORT: string }
@@ -28,4 +29,20 @@ export async function runSampleTraffic(ports: ShopPorts, args: string[]): Promis
   const { code } = await traffic.exited;
   const summary = traffic.stdout.find((l) => l.startsWith('traffic:')) ?? '';
   return { code, summary, ordersCreated: Number(/(\d+) orders created/.exec(summary)?.[1] ?? NaN) };
+}
+
+/**
+ * Deletes the sample shop's queues and exchanges of one namespace (samples/lib/common.cjs names
+ * them): durable, so a test that made them under a namespace of its own (`alerting<pid>.`) would
+ * otherwise leave four queues and two exchanges on the broker for every run.
+ */
+export async function dropSampleShopBroker(namespace: string): Promise<void> {
+  const connection = await amqp.connect(AMQP_URL);
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of ['shop.dead-letters', 'shop-internal.orders', 'mes.orders', 'crm.order-status']) await channel.deleteQueue(`${namespace}${queue}`);
+    for (const exchange of ['shop.events', 'shop.dlx']) await channel.deleteExchange(`${namespace}${exchange}`);
+  } finally {
+    await connection.close();
+  }
 }
