@@ -63,7 +63,7 @@ describe('amqplib publish spans: ours match instrumentation-amqplib', () => {
   it('the same producer span, headers on the wire, hook arguments and return value for every form of publish', () => {
     const labels = upstream.results.map((e) => e.label);
     expect(ours.results.map((e) => e.label)).toEqual(labels);
-    expect(labels.length).toBe(18);
+    expect(labels.length).toBe(20);
     for (let i = 0; i < upstream.results.length; i++) {
       const u = upstream.results[i];
       const o = ours.results[i];
@@ -98,6 +98,15 @@ describe('amqplib publish spans: ours match instrumentation-amqplib', () => {
     expect(first.optionsAfter).toEqual({ keys: ['contentType'], headers: null });
     const own = ours.results.find((x) => x.label === 'own headers: undefined')!;
     expect(own.optionsAfter).toEqual({ keys: ['headers', 'priority'], headers: null });
+    // Options with a prototype of their own get the headers lent for the call (a copy would lose
+    // what they inherit): the inherited content type reaches the broker, and nothing stays behind.
+    const inherited = ours.results.filter((x) => x.label === 'inherited options');
+    expect(inherited).toHaveLength(2);
+    for (const e of inherited) {
+      expect(e.optionsAfter).toEqual({ keys: ['messageId'], headers: null });
+      expect(e.received).toMatchObject({ contentType: 'application/x-inherited', messageId: 'msg-inherited' });
+      expect(e.received?.headers?.traceparent).toBe(`00-${e.spans[0].traceId}-${e.spans[0].spanId}-01`);
+    }
     // What upstream does, for the record: the app's object keeps a headers object with a trace context in it.
     const theirs = upstream.results.find((x) => x.label === 'reused options, second')!;
     expect(theirs.optionsAfter?.keys).toContain('headers');

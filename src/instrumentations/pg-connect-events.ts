@@ -47,7 +47,7 @@ export class PgConnectEventsInstrumentation extends InstrumentationBase {
       if (!this.limiter.allow(db)) return;
       emitEvent(
         'db.connection.failed',
-        { 'shop.component': this.dbComponents[db] ?? `${db}-db`, 'db.system.name': 'postgresql', 'db.namespace': db, 'server.address': host, 'server.port': port, 'error.type': errorType(error) },
+        { 'shop.component': Object.hasOwn(this.dbComponents, db) ? this.dbComponents[db] : `${db}-db`, 'db.system.name': 'postgresql', 'db.namespace': db, 'server.address': host, 'server.port': port, 'error.type': errorType(error) },
         { body: `connection to PostgreSQL ${host}:${port}/${db} failed: ${error instanceof Error ? error.message : String(error)}` },
       );
     } catch {
