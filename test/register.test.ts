@@ -41,6 +41,16 @@ describe('register entry point', () => {
     expect(exit.code).toBe(0);
     const metrics = receiver.metrics.filter((m) => m.resource['service.name'] === service);
     expect(metrics.map((m) => m.name)).toContain('http.server.request.duration');
+    // Each request's duration, as long as its server span's (a start time not read would make it
+    // the process's whole run so far).
+    const longestSpanS = Math.max(...receiver.spans.filter((s) => s.resource['service.name'] === service && s.kind === 2).map((s) => receiver.spanDurationsMs.get(s.spanId) ?? NaN)) / 1000;
+    const points = metrics.filter((m) => m.name === 'http.server.request.duration').flatMap((m) => m.histogram);
+    expect(points.length).toBeGreaterThan(0);
+    for (const p of points) {
+      expect(p.count).toBeGreaterThan(0);
+      expect(p.max).toBeGreaterThan(0);
+      expect(p.max).toBeLessThan(longestSpanS + 0.05);
+    }
   });
 
   it('prints one start-up line: version, service, endpoints, instrumentations', async () => {

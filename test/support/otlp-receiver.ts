@@ -41,6 +41,8 @@ export interface ReceivedMetric {
   scope: string;
   /** Sum and gauge data points (value as a number), for the counters tests read. */
   points: Array<{ attributes: Attrs; value: number }>;
+  /** Histogram data points: count, sum and max (in the instrument's unit). */
+  histogram: Array<{ attributes: Attrs; count: number; sum: number; max: number }>;
 }
 
 /**
@@ -68,6 +70,8 @@ export interface Receiver {
   stop(): Promise<void>;
   start(): Promise<void>;
   spans: ReceivedSpan[];
+  /** Each span's duration (end − start, in ms), by span ID. */
+  spanDurationsMs: Map<string, number>;
   logs: ReceivedLog[];
   metrics: ReceivedMetric[];
   /** Content types seen, by signal path. */
@@ -117,6 +121,7 @@ function decode(pathname: keyof typeof TYPES, contentType: string, body: Buffer)
 
 export async function startReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
   const spans: ReceivedSpan[] = [];
+  const spanDurationsMs = new Map<string, number>();
   const logs: ReceivedLog[] = [];
   const metrics: ReceivedMetric[] = [];
   const contentTypes = new Set<string>();
@@ -193,6 +198,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
               status: { code: Number(s.status?.code ?? 0), message: s.status?.message ?? '' },
               events: (s.events ?? []).map((e: Json) => ({ name: e.name, attributes: attrs(e.attributes) })),
             });
+            if (s.startTimeUnixNano !== undefined && s.endTimeUnixNano !== undefined) spanDurationsMs.set(hex(s.spanId), Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6);
           }
         }
       }
@@ -222,7 +228,8 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
           for (const m of sm.metrics ?? []) {
             const dps: Json[] = m.sum?.dataPoints ?? m.gauge?.dataPoints ?? [];
             const points = dps.map((p) => ({ attributes: attrs(p.attributes), value: Number(p.asInt ?? p.asDouble ?? 0) }));
-            metrics.push({ name: m.name, resource, scope: sm.scope?.name ?? '', points });
+            const histogram = ((m.histogram?.dataPoints ?? []) as Json[]).map((p) => ({ attributes: attrs(p.attributes), count: Number(p.count ?? 0), sum: Number(p.sum ?? 0), max: Number(p.max ?? NaN) }));
+            metrics.push({ name: m.name, resource, scope: sm.scope?.name ?? '', points, histogram });
           }
         }
       }
@@ -260,6 +267,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
         });
       }),
     spans,
+    spanDurationsMs,
     logs,
     metrics,
     contentTypes,
