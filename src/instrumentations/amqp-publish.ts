@@ -1,6 +1,7 @@
 import { context, diag, propagation, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { safeExecuteInTheMiddle } from '@opentelemetry/instrumentation';
 import { AmqplibInstrumentation, type AmqplibInstrumentationConfig } from '@opentelemetry/instrumentation-amqplib';
+import { handOverAttributes } from '../trace/hand-over';
 
 /**
  * instrumentation-amqplib as it is — consumers, acks, confirm channels, its configuration — with
@@ -88,9 +89,11 @@ export class ShopAmqplibInstrumentation extends AmqplibInstrumentation {
     attributes[ATTR_MESSAGING_DESTINATION] = exchange;
     attributes[ATTR_MESSAGING_DESTINATION_KIND] = DESTINATION_KIND_TOPIC;
     attributes[ATTR_MESSAGING_RABBITMQ_ROUTING_KEY] = routingKey;
-    attributes[OLD_ATTR_MESSAGING_MESSAGE_ID] = options?.messageId as string | undefined;
-    attributes[ATTR_MESSAGING_CONVERSATION_ID] = options?.correlationId as string | undefined;
-    const span: Span = this.tracer.startSpan(`publish ${exchange !== '' ? exchange : '<default>'}`, { kind: SpanKind.PRODUCER, attributes });
+    // Only when given (upstream sets them undefined, which the span leaves out): an object without
+    // an undefined value can be handed over to the span as it is (trace/hand-over.ts).
+    if (options?.messageId !== undefined) attributes[OLD_ATTR_MESSAGING_MESSAGE_ID] = options.messageId as string;
+    if (options?.correlationId !== undefined) attributes[ATTR_MESSAGING_CONVERSATION_ID] = options.correlationId as string;
+    const span: Span = this.tracer.startSpan(`publish ${exchange !== '' ? exchange : '<default>'}`, { kind: SpanKind.PRODUCER, attributes: handOverAttributes(attributes) });
     const carrier = this.carrier;
     this.lent = true;
     // A plain options object of the app's is copied, the carrier as its headers: amqplib only reads

@@ -19,6 +19,7 @@ import { shopDiag } from '../diag';
 import type { EmitterInternals } from '../internal-types';
 import { requestAttributes } from '../http/server-attributes';
 import { VERSION } from '../version';
+import { handOverAttributes } from '../trace/hand-over';
 
 /**
  * Server spans for node:http and node:https, in place of @opentelemetry/instrumentation-http's
@@ -187,7 +188,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerCon
       // Only the duration histogram reads it (`cpu-profile.mjs` BENCH_PROFILE_LINES=start: a quarter of this function's own ticks).
       const start = this.histogram !== undefined ? performance.now() : 0;
       const extracted = propagation.extract(ROOT_CONTEXT, request.headers);
-      span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, extracted);
+      span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: handOverAttributes(attributes) }, extracted);
       const rpc: RPCMetadata = { type: RPCType.HTTP, span };
       const ctx = setRPCMetadata(trace.setSpan(extracted, span), rpc);
       const state: ServerState = { owner: this, span, rpc, method, start, done: false };

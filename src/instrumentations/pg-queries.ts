@@ -3,6 +3,7 @@ import { hrTime } from '@opentelemetry/core';
 import { safeExecuteInTheMiddle } from '@opentelemetry/instrumentation';
 import { PgInstrumentation, type PgInstrumentationConfig } from '@opentelemetry/instrumentation-pg';
 import { addSqlCommenterComment } from '@opentelemetry/sql-common';
+import { handOverAttributes } from '../trace/hand-over';
 
 /**
  * instrumentation-pg as it is — its pool and connection patches, its pool metrics, its
@@ -97,7 +98,7 @@ function leanQueryPatch(plugin: Plugin): (original: Query) => Query {
       const attributes: Attributes = { 'db.system.name': DB_SYSTEM, 'db.namespace': dbName, 'server.address': params.host, 'server.port': Number.isInteger(params.port) ? (params.port as number) : undefined };
       if (text) attributes['db.query.text'] = text;
       if (named) attributes['db.postgresql.plan'] = q.name;
-      const span = plugin.tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes });
+      const span = plugin.tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes: handOverAttributes(attributes) });
       // The duration metric, as upstream records it, only when its histogram records.
       let duration: Duration | undefined;
       if (recording) {

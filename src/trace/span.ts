@@ -30,6 +30,8 @@ export interface ShopSpanOptions {
   parentSpanContext: SpanContext | undefined;
   /** Already cleaned and within the limits (the tracer sees to it), owned by the span from now on. */
   attributes: Attributes;
+  /** How many `attributes` has, when the tracer counted them already. */
+  attributesCount?: number;
   droppedAttributesCount: number;
   startTime: TimeInput | undefined;
   processor: SpanProcessor;
@@ -105,7 +107,7 @@ export class ShopSpan implements Span, ReadableSpan {
       this._droppedLinksCount = o.links.length - linkCountLimit;
     } else this.links = o.links;
     this.attributes = o.attributes;
-    this._attributesCount = Object.keys(o.attributes).length;
+    this._attributesCount = o.attributesCount ?? Object.keys(o.attributes).length;
     this._droppedAttributesCount = o.droppedAttributesCount;
     this._processor.onStart(this, o.context);
   }

@@ -3,6 +3,7 @@ import { cleanAttributes, isTracingSuppressed } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import { TracerProvider, type IdGenerator, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { shopDiag } from '../diag';
+import { takeHandOver } from './hand-over';
 import { ShopSpan, type InstrumentationScopeLike, type ResolvedSpanLimits } from './span';
 
 /** What the SDK's TracerProvider hands each of its tracers (its `_tracerOptions`, read once). */
@@ -16,19 +17,37 @@ export interface TracerSettings {
 
 const NO_LIMITS = { attributeCountLimit: Infinity, attributeValueLengthLimit: Infinity };
 
+/** The number of attributes plainAttributes last returned (read right after it: no array of keys made twice). */
+let plainCount = 0;
+
 /**
  * The attributes given at a span's start, copied, when every value is one the SDK keeps as it is
  * (a string within the length limit, a number, a boolean; undefined left out) and there are no
  * more than the count limit: what the SDK's two cleaning passes (core's cleanAttributes without
  * limits for the sampler, then with them) return for them, in one loop. Undefined otherwise, and
- * the caller takes the SDK's two passes.
+ * the caller takes the SDK's two passes. `keep`: the object itself when it has no undefined value
+ * either (a hand-over: hand-over.ts).
  */
-function plainAttributes(input: Attributes | undefined, limits: ResolvedSpanLimits): Attributes | undefined {
-  const out: Attributes = {};
-  if (input === undefined) return out;
+function plainAttributes(input: Attributes | undefined, limits: ResolvedSpanLimits, keep: boolean): Attributes | undefined {
+  plainCount = 0;
+  if (input === undefined) return {};
   if (typeof input !== 'object' || input === null) return undefined;
+  const keys = Object.keys(input);
+  if (keep && keys.length <= limits.attributeCountLimit) {
+    let k = 0;
+    for (; k < keys.length; k++) {
+      const value = input[keys[k]];
+      const t = typeof value;
+      if (keys[k].length === 0 || !(t === 'number' || t === 'boolean' || (t === 'string' && (value as string).length <= limits.attributeValueLengthLimit))) break;
+    }
+    if (k === keys.length) {
+      plainCount = keys.length;
+      return input;
+    }
+  }
+  const out: Attributes = {};
   let count = 0;
-  for (const key of Object.keys(input)) {
+  for (const key of keys) {
     const value = input[key];
     if (value === undefined) continue;
     const t = typeof value;
@@ -36,6 +55,7 @@ function plainAttributes(input: Attributes | undefined, limits: ResolvedSpanLimi
     if (++count > limits.attributeCountLimit) return undefined;
     out[key] = value;
   }
+  plainCount = count;
   return out;
 }
 
@@ -75,7 +95,10 @@ export class ShopTracer implements Tracer {
       options.links === undefined || options.links.length === 0
         ? []
         : options.links.map((link) => ({ context: link.context, ...cleanAttributes(link.attributes, { attributeCountLimit: s.spanLimits.attributePerLinkCountLimit, attributeValueLengthLimit: s.spanLimits.attributeValueLengthLimit }) }) as Link);
-    const plain = plainAttributes(options.attributes, s.spanLimits);
+    const given = options.attributes;
+    const keep = takeHandOver(given);
+    const plain = plainAttributes(given, s.spanLimits, keep);
+    const attributesCount = plainCount;
     const first = plain === undefined ? cleanAttributes(options.attributes, NO_LIMITS) : undefined;
     const attributes = plain ?? first?.attributes ?? {};
     const sampling = s.sampler.shouldSample(ctx, traceId, name, kind, attributes, links);
@@ -86,10 +109,13 @@ export class ShopTracer implements Tracer {
       return trace.wrapSpanContext(spanContext);
     }
     let finalAttributes = attributes;
+    let finalCount: number | undefined = plain !== undefined ? attributesCount : undefined;
     let dropped = first?.droppedAttributesCount ?? 0;
     if (plain === undefined || sampling.attributes != null) {
-      const second = cleanAttributes(Object.assign(attributes, sampling.attributes), s.spanLimits);
+      // Onto a copy when the object is a hand-over: its maker may still read it.
+      const second = cleanAttributes(Object.assign(plain === given ? { ...attributes } : attributes, sampling.attributes), s.spanLimits);
       finalAttributes = second.attributes ?? {};
+      finalCount = undefined;
       dropped += second.droppedAttributesCount ?? 0;
     }
     return new ShopSpan({
@@ -102,6 +128,7 @@ export class ShopTracer implements Tracer {
       links,
       parentSpanContext: validParentSpanContext,
       attributes: finalAttributes,
+      attributesCount: finalCount,
       droppedAttributesCount: dropped,
       startTime: options.startTime,
       processor: s.spanProcessor,
