@@ -17,11 +17,15 @@ function fieldsOf(settings: IdSettings, kind: BusinessIdKind): readonly string[]
 export function offerFromObject(scope: BusinessScope, obj: unknown, source: string): void {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return;
   const record = obj as Record<string, unknown>;
-  for (const kind of KINDS) {
+  // Indexed loops: for…of here was nearly half of this function's own ticks at the service, which
+  // runs it for every log record and body (`cpu-profile.mjs` BENCH_PROFILE_LINES=offerFromObject).
+  for (let k = 0; k < KINDS.length; k++) {
+    const kind = KINDS[k];
     if (scope.hasOwn(kind)) continue;
-    for (const field of fieldsOf(scope.settings, kind)) {
-      const v = record[field];
-      if (v !== undefined && v !== null && scope.offer(kind, v, `${source} field ${field}`) !== undefined) break;
+    const fields = fieldsOf(scope.settings, kind);
+    for (let f = 0; f < fields.length; f++) {
+      const v = record[fields[f]];
+      if (v !== undefined && v !== null && scope.offer(kind, v, `${source} field ${fields[f]}`) !== undefined) break;
     }
   }
 }

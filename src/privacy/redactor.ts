@@ -244,8 +244,12 @@ export class Redactor {
       const name = this.redactString(span.name);
       if (name !== span.name) span.name = name;
       this.redactAttributes(span.attributes);
-      for (const event of span.events) this.redactAttributes(event.attributes);
-      for (const link of span.links ?? []) this.redactAttributes(link.attributes);
+      // Indexed loops: for…of over the (nearly always empty) events was a quarter of this
+      // function's own ticks at the service (`cpu-profile.mjs` BENCH_PROFILE_LINES=redactSpan).
+      const events = span.events;
+      for (let i = 0; i < events.length; i++) this.redactAttributes(events[i].attributes);
+      const links = span.links;
+      if (links !== undefined) for (let i = 0; i < links.length; i++) this.redactAttributes(links[i].attributes);
       if (span.status.message) span.status.message = this.redactString(span.status.message);
     } catch {
       // a span we cannot read is exported as it is rather than breaking the batch
