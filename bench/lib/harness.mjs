@@ -46,6 +46,15 @@ export async function prepareTable(name) {
 }
 
 /**
+ * [round, name] for `rounds` rounds over `names`, each round starting one further along, so that
+ * no variant always runs first (or right after the same one): the order every micro-benchmark
+ * here alternates its variants in.
+ */
+export function* alternatingRounds(names, rounds) {
+  for (let round = 0; round < rounds; round++) for (let i = 0; i < names.length; i++) yield [round, names[(i + round) % names.length]];
+}
+
+/**
  * Deletes the queue and the exchange of that name (the bench app asserts both, non-durable but
  * not auto-deleted, and nothing consumes: left behind, each holds up to 10 000 messages).
  */

@@ -26,7 +26,7 @@ import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { fixedRate } from '../lib/load.mjs';
-import { dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { alternatingRounds, dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 import { ROOT } from '../variants.mjs';
 
@@ -100,9 +100,7 @@ function attribute(script, requests) {
 
 const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 try {
-  for (let round = 0; round < ROUNDS; round++) {
-  const names = Object.keys(variants);
-  for (const name of names.map((_, i) => names[(i + round) % names.length])) {
+  for (const [round, name] of alternatingRounds(Object.keys(variants), ROUNDS)) {
     const v = variants[name];
     const app = await spawnVariantApp({ name, args: ['--perf-basic-prof', ...v.args], port: await freePort(), env: { TABLE: table, EXCHANGE: `cpuperf.${process.pid}`, QUEUE: `cpuperf.${process.pid}`, OTEL_SERVICE_NAME: 'cpu-perf', ...v.env } });
     const data = path.join(dir, `${name}.data`);
@@ -122,7 +120,6 @@ try {
     // request slightly high for both variants alike.
     samples[name].push(attribute(script, COUNT));
     process.stderr.write(`cpu-perf: round ${round + 1} ${name}: ${samples[name].at(-1).get('total').toFixed(1)} µs per request on the CPU\n`);
-  }
   }
 } finally {
   await receiver.stop?.();

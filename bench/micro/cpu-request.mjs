@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cpuFineMs, rssMb } from '../lib/proc.mjs';
 import { fixedRate } from '../lib/load.mjs';
-import { dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { alternatingRounds, dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const [ROUNDS = 3, RATE = 450, SECONDS = 10] = process.argv.slice(2).map(Number);
@@ -25,20 +25,17 @@ const configs = {
 };
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 try {
-  for (let round = 0; round < ROUNDS; round++) {
-    const names = Object.keys(configs);
-    for (const name of names.map((_, i) => names[(i + round) % names.length])) {
-      const c = configs[name];
-      const app = await spawnVariantApp({ name, args: c.args, port: await freePort(), env: { TABLE: table, EXCHANGE: `cpureq.${process.pid}`, QUEUE: `cpureq.${process.pid}`, OTEL_SERVICE_NAME: 'cpu-request', ...c.env } });
-      const base = app.base;
-      await fixedRate(base, RATE, RATE * 3); // warm-up (JIT, pools)
-      const c0 = cpuFineMs(app.proc.pid);
-      const r = await fixedRate(base, RATE, RATE * SECONDS);
-      const us = ((cpuFineMs(app.proc.pid) - c0) * 1000) / (RATE * SECONDS);
-      res[name].push({ us, p50: r.p50, p99: r.p99, rss: rssMb(app.proc.pid), errors: r.errors });
-      await app.stop();
-      process.stderr.write(`cpu-request: round ${round + 1} ${name}: ${us.toFixed(0)} µs/request, p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms, RSS ${res[name].at(-1).rss.toFixed(0)} MB\n`);
-    }
+  for (const [round, name] of alternatingRounds(Object.keys(configs), ROUNDS)) {
+    const c = configs[name];
+    const app = await spawnVariantApp({ name, args: c.args, port: await freePort(), env: { TABLE: table, EXCHANGE: `cpureq.${process.pid}`, QUEUE: `cpureq.${process.pid}`, OTEL_SERVICE_NAME: 'cpu-request', ...c.env } });
+    const base = app.base;
+    await fixedRate(base, RATE, RATE * 3); // warm-up (JIT, pools)
+    const c0 = cpuFineMs(app.proc.pid);
+    const r = await fixedRate(base, RATE, RATE * SECONDS);
+    const us = ((cpuFineMs(app.proc.pid) - c0) * 1000) / (RATE * SECONDS);
+    res[name].push({ us, p50: r.p50, p99: r.p99, rss: rssMb(app.proc.pid), errors: r.errors });
+    await app.stop();
+    process.stderr.write(`cpu-request: round ${round + 1} ${name}: ${us.toFixed(0)} µs/request, p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms, RSS ${res[name].at(-1).rss.toFixed(0)} MB\n`);
   }
 } finally {
   receiver.stop();

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedRate } from '../lib/load.mjs';
 import { rssMb } from '../lib/proc.mjs';
-import { spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { alternatingRounds, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const [ROUNDS = 2, RATE = 450, SECONDS = 10] = process.argv.slice(2, 5).map(Number);
@@ -31,30 +31,27 @@ const configs = {
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 const field = (line, k) => Number(new RegExp(`\\b${k}=([0-9.]+)`).exec(line)?.[1] ?? NaN);
 try {
-  for (let round = 0; round < ROUNDS; round++) {
-    const names = Object.keys(configs);
-    for (const name of names.map((_, i) => names[(i + round) % names.length])) {
-      const c = configs[name];
-      let out = '';
-      const app = await spawnVariantApp({ name, args: ['--trace-gc', '--trace-gc-nvp', ...c.args], port: await freePort(), env: c.env, onStdout: (d) => (out += d) });
-      await fixedRate(app.base, RATE, RATE * 2, CONNECTIONS); // warm-up (JIT), not counted
-      out = '';
-      const run = await fixedRate(app.base, RATE, RATE * SECONDS, CONNECTIONS);
-      await sleep(500);
-      // The winston Console transport writes to stdout too: only the GC lines count.
-      const scavenges = out.split('\n').filter((l) => l.includes('gc=s '));
-      const sum = (k) => scavenges.reduce((a, l) => a + (field(l, k) || 0), 0);
-      const r = {
-        scavenges: scavenges.length,
-        allocatedKb: sum('allocated') / 1024 / run.count,
-        promotedKb: sum('promoted') / 1024 / run.count,
-        youngMb: field(scavenges.at(-1) ?? '', 'new_space_capacity') / 1048576,
-        rss: rssMb(app.proc.pid),
-      };
-      res[name].push(r);
-      process.stderr.write(`gc-promotion: round ${round + 1} ${name}: ${JSON.stringify(r)}\n`);
-      await app.stop();
-    }
+  for (const [round, name] of alternatingRounds(Object.keys(configs), ROUNDS)) {
+    const c = configs[name];
+    let out = '';
+    const app = await spawnVariantApp({ name, args: ['--trace-gc', '--trace-gc-nvp', ...c.args], port: await freePort(), env: c.env, onStdout: (d) => (out += d) });
+    await fixedRate(app.base, RATE, RATE * 2, CONNECTIONS); // warm-up (JIT), not counted
+    out = '';
+    const run = await fixedRate(app.base, RATE, RATE * SECONDS, CONNECTIONS);
+    await sleep(500);
+    // The winston Console transport writes to stdout too: only the GC lines count.
+    const scavenges = out.split('\n').filter((l) => l.includes('gc=s '));
+    const sum = (k) => scavenges.reduce((a, l) => a + (field(l, k) || 0), 0);
+    const r = {
+      scavenges: scavenges.length,
+      allocatedKb: sum('allocated') / 1024 / run.count,
+      promotedKb: sum('promoted') / 1024 / run.count,
+      youngMb: field(scavenges.at(-1) ?? '', 'new_space_capacity') / 1048576,
+      rss: rssMb(app.proc.pid),
+    };
+    res[name].push(r);
+    process.stderr.write(`gc-promotion: round ${round + 1} ${name}: ${JSON.stringify(r)}\n`);
+    await app.stop();
   }
 } finally {
   receiver.stop();

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuByThreadMs, cpuFineMs } from '../lib/proc.mjs';
 import { sequential } from '../lib/load.mjs';
-import { dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { alternatingRounds, dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
@@ -50,36 +50,33 @@ if (process.env.BENCH_CONFIGS) {
 const nodeFlags = (process.env.LOG_BURST_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 try {
-  for (let round = 0; round < ROUNDS; round++) {
-    const names = Object.keys(configs);
-    for (const name of names.map((_, i) => names[(i + round) % names.length])) {
-      const c = configs[name];
-      const app = await spawnVariantApp({ name, args: [...nodeFlags, ...c.args], port: await freePort(), env: { TABLE: table, EXCHANGE: `logburst.${process.pid}`, QUEUE: `logburst.${process.pid}`, OTEL_SERVICE_NAME: 'log-burst', ...c.env } });
-      const base = app.base;
-      await sequential(base, 'POST', `/log-burst?n=${N}`, WARM, 15); // warm-up (JIT)
-      await sleep(1500);
-      const ta0 = cpuByThreadMs(app.proc.pid);
-      const a0 = cpuFineMs(app.proc.pid);
-      await sequential(base, 'POST', '/log-burst?n=0', L, 15);
-      await sleep(1500);
-      const a1 = cpuFineMs(app.proc.pid);
-      const ta1 = cpuByThreadMs(app.proc.pid);
-      const before = (await receiver.counts()).logs;
-      const tb0 = cpuByThreadMs(app.proc.pid);
-      const b0 = cpuFineMs(app.proc.pid);
-      await sequential(base, 'POST', `/log-burst?n=${N}`, L, 15);
-      await sleep(1500);
-      const b1 = cpuFineMs(app.proc.pid);
-      const tb1 = cpuByThreadMs(app.proc.pid);
-      // Per thread name: the same difference, µs per call (main: what the CPU profiler sees).
-      const threads = {};
-      for (const k of new Set([...Object.keys(tb1), ...Object.keys(ta1)])) threads[k] = (((tb1[k] ?? 0) - (tb0[k] ?? 0) - ((ta1[k] ?? 0) - (ta0[k] ?? 0))) * 1000) / (L * N);
-      const us = ((b1 - b0 - (a1 - a0)) * 1000) / (L * N);
-      const exported = ((await receiver.counts()).logs - before) / (L * N);
-      res[name].push({ us, exported, threads });
-      await app.stop();
-      process.stderr.write(`log-burst: round ${round + 1} ${name}: ${us.toFixed(2)} µs/call, ${(exported * 100).toFixed(0)} % exported\n`);
-    }
+  for (const [round, name] of alternatingRounds(Object.keys(configs), ROUNDS)) {
+    const c = configs[name];
+    const app = await spawnVariantApp({ name, args: [...nodeFlags, ...c.args], port: await freePort(), env: { TABLE: table, EXCHANGE: `logburst.${process.pid}`, QUEUE: `logburst.${process.pid}`, OTEL_SERVICE_NAME: 'log-burst', ...c.env } });
+    const base = app.base;
+    await sequential(base, 'POST', `/log-burst?n=${N}`, WARM, 15); // warm-up (JIT)
+    await sleep(1500);
+    const ta0 = cpuByThreadMs(app.proc.pid);
+    const a0 = cpuFineMs(app.proc.pid);
+    await sequential(base, 'POST', '/log-burst?n=0', L, 15);
+    await sleep(1500);
+    const a1 = cpuFineMs(app.proc.pid);
+    const ta1 = cpuByThreadMs(app.proc.pid);
+    const before = (await receiver.counts()).logs;
+    const tb0 = cpuByThreadMs(app.proc.pid);
+    const b0 = cpuFineMs(app.proc.pid);
+    await sequential(base, 'POST', `/log-burst?n=${N}`, L, 15);
+    await sleep(1500);
+    const b1 = cpuFineMs(app.proc.pid);
+    const tb1 = cpuByThreadMs(app.proc.pid);
+    // Per thread name: the same difference, µs per call (main: what the CPU profiler sees).
+    const threads = {};
+    for (const k of new Set([...Object.keys(tb1), ...Object.keys(ta1)])) threads[k] = (((tb1[k] ?? 0) - (tb0[k] ?? 0) - ((ta1[k] ?? 0) - (ta0[k] ?? 0))) * 1000) / (L * N);
+    const us = ((b1 - b0 - (a1 - a0)) * 1000) / (L * N);
+    const exported = ((await receiver.counts()).logs - before) / (L * N);
+    res[name].push({ us, exported, threads });
+    await app.stop();
+    process.stderr.write(`log-burst: round ${round + 1} ${name}: ${us.toFixed(2)} µs/call, ${(exported * 100).toFixed(0)} % exported\n`);
   }
 } finally {
   await receiver.stop?.();
