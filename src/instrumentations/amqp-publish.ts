@@ -22,8 +22,9 @@ import { handOverAttributes } from '../trace/hand-over';
  * injected is set to `undefined`, which amqplib leaves out of the table), so the prototype and
  * its maps are made once. The carrier is lent to one publish at a time, its values cleared after
  * it, and never left in the app's objects: a plain options object of the app's is copied with the
- * carrier as its headers, any other gets `headers` for the duration of the call only (upstream
- * leaves its headers object there). A publish with headers
+ * carrier as its headers, any other gets `headers` for the duration of the call only (a frozen
+ * one becomes the prototype of an object that has them; upstream leaves its headers object in
+ * the app's, and throws on a frozen one). A publish with headers
  * of the app's, with more arguments than amqplib's four, or inside another (the carrier lent
  * already) takes upstream's wrapper.
  *
@@ -102,19 +103,32 @@ export class ShopAmqplibInstrumentation extends AmqplibInstrumentation {
     // of this function's own time at the service (`cpu-profile.mjs` BENCH_PROFILE_LINES=publish).
     // Any other object (a prototype of its own, whose inherited options a copy would lose) gets
     // `headers` for the duration of the call, as before.
-    let opts: Options;
     let lentTo: Options | undefined;
     let hadHeaders = false;
     let previous: unknown;
-    if (options === undefined) opts = this.noOptions;
-    else if (Object.getPrototypeOf(options) === Object.prototype) opts = { ...options, headers: carrier };
-    else {
-      opts = lentTo = options;
-      hadHeaders = Object.hasOwn(options, 'headers');
-      previous = options.headers;
-      options.headers = carrier;
-    }
     try {
+      let opts: Options | undefined;
+      if (options === undefined) opts = this.noOptions;
+      else if (Object.getPrototypeOf(options) === Object.prototype) {
+        try {
+          opts = { ...options, headers: carrier };
+        } catch {
+          // a getter of the app's that throws when read here: lent instead, as below
+        }
+      }
+      if (opts === undefined) {
+        const own = options as Options;
+        hadHeaders = Object.hasOwn(own, 'headers');
+        previous = own.headers;
+        try {
+          own.headers = carrier;
+          opts = lentTo = own;
+        } catch {
+          // Frozen, sealed or not extensible: the app's object as the prototype of one that has
+          // the headers (amqplib reads the rest through it).
+          opts = Object.create(own, { headers: { value: carrier, enumerable: true } }) as Options;
+        }
+      }
       propagation.inject(trace.setSpan(context.active(), span), carrier);
       const { publishHook } = this.getConfig();
       if (publishHook) {

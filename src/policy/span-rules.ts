@@ -177,12 +177,6 @@ export class PolicySpanProcessor implements SpanProcessor {
   }
 
   /**
-   * The rate limiter's key of a database and operation, made once per pair: a key concatenated
-   * per query was a new string to flatten and hash at every lookup, 67 % of the limiter's ticks
-   * on the order mix's profile (BENCH_PROFILE_LINES=allow, 1.4 µs per request inclusive).
-   * Bounded: each map is cleared when full.
-   */
-  /**
    * The first word of a query's text, upper-cased, kept per text (an app's queries are a few
    * texts, each the same string at every call): the match and the upper-casing per query were
    * 38 % of this rule's own ticks at the service (`cpu-profile.mjs` BENCH_PROFILE_LINES=query).
@@ -213,6 +207,12 @@ export class PolicySpanProcessor implements SpanProcessor {
     return component;
   }
 
+  /**
+   * The rate limiter's key of a database and operation, made once per pair: a key concatenated
+   * per query was a new string to flatten and hash at every lookup, 67 % of the limiter's ticks
+   * on the order mix's profile (BENCH_PROFILE_LINES=allow, 1.4 µs per request inclusive).
+   * Bounded: each map is cleared when full.
+   */
   private queryKey(db: string, op: string): string {
     let ops = this.queryKeys.get(db);
     if (ops === undefined) {
