@@ -107,6 +107,10 @@ describe('amqplib publish spans: ours match instrumentation-amqplib', () => {
     expect(frozen.received).toMatchObject({ contentType: 'application/x-frozen', messageId: 'msg-frozen' });
     expect(frozen.received?.headers?.traceparent).toBe(`00-${frozen.spans[0].traceId}-${frozen.spans[0].spanId}-01`);
     expect(frozen.optionsAfter).toEqual({ keys: ['messageId', 'headers'], headers: null });
+    // What upstream does there, for the record (the claim in amqp-publish.ts): a TypeError into the app, nothing sent.
+    const theirsFrozen = upstream.results.find((x) => x.label === 'frozen options')!;
+    expect(theirsFrozen.threw).toMatch(/^TypeError/);
+    expect(theirsFrozen.received).toBeNull();
     const inherited = ours.results.filter((x) => x.label === 'inherited options');
     expect(inherited).toHaveLength(2);
     for (const e of inherited) {
