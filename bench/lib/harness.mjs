@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from './load.mjs';
+import { fixedRate, request, saturate } from './load.mjs';
 import { ROOT } from '../variants.mjs';
 
 export const DATABASE_URL = process.env.BENCH_PG_URL ?? 'postgres://shop:shop@127.0.0.1:5432/shop';
@@ -58,6 +58,21 @@ export function* alternatingRounds(names, rounds) {
  * Deletes the queue and the exchange of that name (the bench app asserts both, non-durable but
  * not auto-deleted, and nothing consumes: left behind, each holds up to 10 000 messages).
  */
+/**
+ * The warm-up the main bench gives a variant before its CPU phase (bench/run.mjs: 3 s and then
+ * 8 s at saturation, then the fixed rate): wrk at saturation for BENCH_WARM_S seconds (11), then
+ * `settle` requests at the fixed `rate`. Why the micro-benchmarks share it: V8 tiers a function up
+ * by how much of it has run, so a warm-up of a few thousand requests at the fixed rate left it
+ * still compiling in the measured phase. `cpu-perf.mjs` (CPU_PERF_WORKERS=1) found V8's worker
+ * threads in optimising compilation for 22 µs per request (bare) and 32 (shop-otel) after 8 000
+ * requests, 2.4 and 4.6 after 40 000: a cost a service in its steady state does not pay, and more
+ * of it for the variant with more code.
+ */
+export async function warmUp(base, rate, settle = rate) {
+  await saturate(base, Number(process.env.BENCH_WARM_S ?? 11));
+  await fixedRate(base, rate, settle);
+}
+
 export async function dropBroker(name) {
   const amqp = createRequire(path.join(ROOT, 'package.json'))('amqplib');
   const connection = await amqp.connect(AMQP_URL);

@@ -12,13 +12,16 @@
 // in its profile at all. `perf` counts what ran on a CPU, and every thread. Needs `perf`
 // (Debian: apt-get install linux-perf) and kernel.perf_event_paranoid ≤ 2 (the default) for a
 // child process of one's own; node's --perf-basic-prof names the JIT's frames.
-//   node bench/micro/cpu-perf.mjs [rate] [requests] [warm-up requests] [rounds]
+//   node bench/micro/cpu-perf.mjs [rate] [requests] [warm-up requests at the rate, after BENCH_WARM_S (11) s at saturation] [rounds] ['{"label": {...env}}']
+//   (each extra label is shop-otel with that environment: e.g. '{"no-export": {"OTEL_TRACES_EXPORTER": "none"}}')
 //   CPU_PERF_FREQ: samples per second (1999); CPU_PERF_ENTRIES: telemetry entries listed (16);
 //   BENCH_BEFORE_DIST=<dist>: an older build as a third variant (inside the repository, e.g.
 //   node_modules/.dist-before); CPU_PERF_FUNCS=N: the N telemetry functions most often innermost
 //   (builtins and the runtime they call included; TurboFan's inlined callees count as the caller);
 //   CPU_PERF_DETAIL=<text>: under the entries whose name contains it, the innermost functions and
-//   the entry's callees. Rounds alternate the variants; each figure is the mean of the
+//   the entry's callees ("=<name>": the entry of exactly that name, e.g. "= (bundle)" for an
+//   anonymous function); CPU_PERF_PACKAGE=<text>: in the app's packages whose name contains it
+//   (or "no JavaScript frame"), the frames where the variants differ most. Rounds alternate the variants; each figure is the mean of the
 //   rounds (every round's samples together), the totals per round are listed too.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,15 +29,17 @@ import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { fixedRate } from '../lib/load.mjs';
-import { alternatingRounds, dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { alternatingRounds, dropBroker, warmUp, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 import { ROOT } from '../variants.mjs';
 
-const [RATE = 800, COUNT = 12000, WARM = 12000, ROUNDS = 1] = process.argv.slice(2).map(Number);
+const [RATE = 800, COUNT = 12000, WARM = 4000, ROUNDS = 1] = process.argv.slice(2, 6).map(Number);
 const FREQ = Number(process.env.CPU_PERF_FREQ ?? 1999);
 const TOP = Number(process.env.CPU_PERF_ENTRIES ?? 16);
 const FUNCS = Number(process.env.CPU_PERF_FUNCS ?? 0);
 const DETAIL = process.env.CPU_PERF_DETAIL;
+const PACKAGE = process.env.CPU_PERF_PACKAGE;
+const WORKERS = process.env.CPU_PERF_WORKERS === '1';
 if (spawnSync('perf', ['--version']).status !== 0) {
   console.error('cpu-perf: `perf` is not installed (Debian: apt-get install linux-perf)');
   process.exit(2);
@@ -47,6 +52,8 @@ const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 
 const variants = {
   bare: { args: [], env: {} },
   'shop-otel': { args: ['--import', 'shop-otel/register'], env: otel },
+  // Each extra label: shop-otel with that environment added (an ablation: what a part costs).
+  ...Object.fromEntries(Object.entries(JSON.parse(process.argv[6] ?? '{}')).map(([k, env]) => [k, { args: ['--import', 'shop-otel/register'], env: { ...otel, ...env } }])),
   ...(process.env.BENCH_BEFORE_DIST ? { 'older build': { args: ['--import', pathToFileURL(path.resolve(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], env: otel } } : {}),
 };
 
@@ -69,6 +76,12 @@ function attribute(script, requests) {
     const thread = lines[0].trim();
     if (thread !== 'MainThread') {
       add(`thread ${thread}`);
+      // What V8's threads do: the outermost V8 function of the sample's stack below the thread's
+      // own loop (a GC job, a compile job), with its innermost frame.
+      if (WORKERS) {
+        const job = stack.findLast((f) => /v8::internal::|Builtins_/.test(f) && !/TaskQueue|Worker|Thread|Platform|DefaultJob|Run\b/.test(f)) ?? stack.at(-1);
+        add(`worker ${short(job).slice(0, 110)}`);
+      }
       continue;
     }
     add('thread main');
@@ -83,8 +96,9 @@ function attribute(script, requests) {
       add('telemetry');
       add(`entry ${short(stack[entry])}`);
       add(`fn ${short(stack[inner])}`);
-      if (DETAIL && short(stack[entry]).includes(DETAIL)) {
+      if (DETAIL && (DETAIL.startsWith('=') ? short(stack[entry]) === DETAIL.slice(1) : short(stack[entry]).includes(DETAIL))) {
         add(`detail innermost ${short(stack[inner])}`);
+        if (process.env.CPU_PERF_RAW) add(`detail entry ${stack[entry]}`);
         const below = stack.slice(0, entry).filter((f) => f.startsWith('JS:'));
         if (below.length > 0) add(`detail callee ${short(below.at(-1))}`);
         if (below.length > 1) add(`detail callee ${short(below.at(-1))} > ${short(below.at(-2))}`);
@@ -92,7 +106,15 @@ function attribute(script, requests) {
     } else {
       add('not telemetry');
       const frame = inner >= 0 ? stack[inner] : '';
-      add(`package ${frame === '' ? '(no JavaScript frame of the app: event loop, Node, V8, kernel)' : (frame.match(/node_modules\/((@[^/]+\/)?[^/]+)/)?.[1] ?? (frame.includes('/bench/app/') ? 'the app' : short(frame)))}`);
+      const pkg = frame === '' ? '(no JavaScript frame of the app: event loop, Node, V8, kernel)' : (frame.match(/node_modules\/((@[^/]+\/)?[^/]+)/)?.[1] ?? (frame.includes('/bench/app/') ? 'the app' : short(frame)));
+      add(`package ${pkg}`);
+      if (PACKAGE && pkg.includes(PACKAGE)) {
+        // The package's innermost frame, and what ran below it (the innermost frame of all, and
+        // the outermost frame below the package's: the builtin or Node function it called).
+        add(`pkgdetail ${frame === '' ? '-' : short(frame)} | ${short(stack[0])}`);
+        const below = inner >= 0 ? stack.slice(0, inner) : stack;
+        add(`pkgdetail ${frame === '' ? '-' : short(frame)} > ${below.length > 0 ? short(below.at(-1)) : '(itself)'}`);
+      }
     }
   }
   return new Map([...by].map(([k, v]) => [k, v * us]));
@@ -105,7 +127,7 @@ try {
     const app = await spawnVariantApp({ name, args: ['--perf-basic-prof', ...v.args], port: await freePort(), env: { TABLE: table, EXCHANGE: `cpuperf.${process.pid}`, QUEUE: `cpuperf.${process.pid}`, OTEL_SERVICE_NAME: 'cpu-perf', ...v.env } });
     const data = path.join(dir, `${name}.data`);
     try {
-      await fixedRate(app.base, RATE, WARM); // JIT and pools settled: the steady state
+      await warmUp(app.base, RATE, WARM); // JIT and pools settled: the steady state (harness.mjs)
       const perf = spawn('perf', ['record', '-q', '-F', String(FREQ), '-g', '-o', data, '-p', String(app.proc.pid)], { stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, 300)); // perf attached
       await fixedRate(app.base, RATE, COUNT);
@@ -155,5 +177,13 @@ if (FUNCS > 0) {
 if (DETAIL) {
   console.log(`under the entries named "${DETAIL}" (at least 0.2 µs):`);
   for (const k of keysOf('detail ').sort(bySo)) if (Math.max(...names.map((n) => res[n].get(k) ?? 0)) >= 0.2) console.log(`${names.map((n) => f(res[n].get(k))).join(' ')}  ${k.slice(7)}`);
+}
+if (WORKERS) {
+  console.log("V8's worker threads, by job (the outermost V8 function of each sample), the largest differences:");
+  for (const k of keysOf('worker ').sort((a, b) => spread(b) - spread(a)).slice(0, 25)) console.log(`${names.map((n) => f(res[n].get(k))).join(' ')}  ${k.slice(7)}`);
+}
+if (PACKAGE) {
+  console.log(`in the packages named "${PACKAGE}", the largest differences (innermost package frame | innermost frame, and > the call below it):`);
+  for (const k of keysOf('pkgdetail ').sort((a, b) => spread(b) - spread(a)).slice(0, 40)) console.log(`${names.map((n) => f(res[n].get(k))).join(' ')}  ${k.slice(10)}`);
 }
 process.exit(0);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cpuFineMs, rssMb } from '../lib/proc.mjs';
 import { fixedRate } from '../lib/load.mjs';
-import { alternatingRounds, dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { alternatingRounds, dropBroker, warmUp, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const [ROUNDS = 3, RATE = 450, SECONDS = 10] = process.argv.slice(2).map(Number);
@@ -29,7 +29,7 @@ try {
     const c = configs[name];
     const app = await spawnVariantApp({ name, args: c.args, port: await freePort(), env: { TABLE: table, EXCHANGE: `cpureq.${process.pid}`, QUEUE: `cpureq.${process.pid}`, OTEL_SERVICE_NAME: 'cpu-request', ...c.env } });
     const base = app.base;
-    await fixedRate(base, RATE, RATE * 3); // warm-up (JIT, pools)
+    await warmUp(base, RATE, RATE * 3); // warm-up (JIT, pools): as the main bench's (harness.mjs)
     const c0 = cpuFineMs(app.proc.pid);
     const r = await fixedRate(base, RATE, RATE * SECONDS);
     const us = ((cpuFineMs(app.proc.pid) - c0) * 1000) / (RATE * SECONDS);

@@ -52,7 +52,9 @@ try {
 }
 // "[compiling method 0x… <JSFunction name (sfi = …)> (target TURBOFAN) …]", "[bailout (kind: deopt-eager): begin … <JSFunction name …> … reason: …]"
 const fn = (l) => /<JSFunction ([^ >]*)/.exec(l)?.[1] || '(anonymous)';
-const kind = (l) => (l.includes('bailout') ? `deopt: ${/reason: ([^)\]]*)/.exec(l)?.[1] ?? '?'}` : l.startsWith('[compiling method') ? `compile ${/target (\w+)/.exec(l)?.[1] ?? ''}` : null);
+// "[marking dependent code 0x… (sfi 0x…) (opt id N) for deoptimization, reason: field-type]": optimised code thrown away (a lazy deoptimisation) because what it assumed changed.
+const kind = (l) =>
+  l.includes('bailout') ? `deopt: ${/reason: ([^)\]]*)/.exec(l)?.[1] ?? '?'}` : l.startsWith('[compiling method') ? `compile ${/target (\w+)/.exec(l)?.[1] ?? ''}` : l.startsWith('[marking dependent code') ? `invalidated: ${/reason: ([^\]]*)/.exec(l)?.[1] ?? '?'}` : null;
 for (const p of ['warm', 'measured']) {
   const counts = new Map();
   let total = 0;
