@@ -46,9 +46,9 @@ try {
       scavenges: scavenges.length,
       allocatedKb: sum('allocated') / 1024 / run.count,
       promotedKb: sum('promoted') / 1024 / run.count,
-      // The scavenges' main-thread pauses (their parallel tasks on V8's workers are apart), and the bytes they copied within the young generation.
+      // The scavenges' main-thread pauses (their parallel tasks on V8's workers are apart), and the bytes that survived them (copied, or promoted).
       pauseUs: (sum('pause') * 1000) / run.count,
-      copiedKb: sum('semi_space_copied') / 1024 / run.count,
+      survivedKb: sum('new_space_survived') / 1024 / run.count,
       majorGcs: out.split('\n').filter((l) => /gc=(mc|ms|mmc) /.test(l)).length,
       youngMb: field(scavenges.at(-1) ?? '', 'new_space_capacity') / 1048576,
       rss: rssMb(app.proc.pid),
@@ -64,6 +64,6 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`node ${process.version}, ${ROUNDS} alternating rounds × ${SECONDS} s at ${RATE} req/s; medians`);
 for (const [name, rs] of Object.entries(res)) {
   const m = (k) => median(rs.map((r) => r[k]));
-  console.log(`${name.padEnd(32)} allocated ${m('allocatedKb').toFixed(1)} KB/request, promoted ${m('promotedKb').toFixed(2)} KB/request, ${m('scavenges')} scavenges (${m('pauseUs').toFixed(1)} µs of pause and ${m('copiedKb').toFixed(2)} KB copied per request; ${m('majorGcs')} major GCs), young generation ${m('youngMb').toFixed(0)} MB at the end, RSS ${m('rss').toFixed(0)} MB`);
+  console.log(`${name.padEnd(32)} allocated ${m('allocatedKb').toFixed(1)} KB/request, promoted ${m('promotedKb').toFixed(2)} KB/request, ${m('scavenges')} scavenges (${m('pauseUs').toFixed(1)} µs of pause and ${m('survivedKb').toFixed(2)} KB surviving per request; ${m('majorGcs')} major GCs), young generation ${m('youngMb').toFixed(0)} MB at the end, RSS ${m('rss').toFixed(0)} MB`);
 }
 process.exit(0);
