@@ -55,10 +55,6 @@ export function* alternatingRounds(names, rounds) {
 }
 
 /**
- * Deletes the queue and the exchange of that name (the bench app asserts both, non-durable but
- * not auto-deleted, and nothing consumes: left behind, each holds up to 10 000 messages).
- */
-/**
  * The warm-up the main bench gives a variant before its CPU phase (bench/run.mjs: 3 s and then
  * 8 s at saturation, then the fixed rate): wrk at saturation for BENCH_WARM_S seconds (11), then
  * `settle` requests at the fixed `rate`. Why the micro-benchmarks share it: V8 tiers a function up
@@ -73,6 +69,10 @@ export async function warmUp(base, rate, settle = rate) {
   await fixedRate(base, rate, settle);
 }
 
+/**
+ * Deletes the queue and the exchange of that name (the bench app asserts both, non-durable but
+ * not auto-deleted, and nothing consumes: left behind, each holds up to 10 000 messages).
+ */
 export async function dropBroker(name) {
   const amqp = createRequire(path.join(ROOT, 'package.json'))('amqplib');
   const connection = await amqp.connect(AMQP_URL);

@@ -12,8 +12,10 @@
 // in its profile at all. `perf` counts what ran on a CPU, and every thread. Needs `perf`
 // (Debian: apt-get install linux-perf) and kernel.perf_event_paranoid ≤ 2 (the default) for a
 // child process of one's own; node's --perf-basic-prof names the JIT's frames.
-//   node bench/micro/cpu-perf.mjs [rate] [requests] [warm-up requests at the rate, after BENCH_WARM_S (11) s at saturation] [rounds] ['{"label": {...env}}']
-//   (each extra label is shop-otel with that environment: e.g. '{"no-export": {"OTEL_TRACES_EXPORTER": "none"}}')
+//   node bench/micro/cpu-perf.mjs [rate] [requests] [warm-up] [rounds] ['{"label": {...env}}']
+//   (the warm-up: BENCH_WARM_S, 11, seconds at saturation, then that many requests at the rate,
+//   as harness.mjs warmUp; each extra label is shop-otel with that environment added, e.g.
+//   '{"no-export": {"OTEL_TRACES_EXPORTER": "none"}}')
 //   CPU_PERF_FREQ: samples per second (1999); CPU_PERF_ENTRIES: telemetry entries listed (16);
 //   BENCH_BEFORE_DIST=<dist>: an older build as a third variant (inside the repository, e.g.
 //   node_modules/.dist-before); CPU_PERF_FUNCS=N: the N telemetry functions most often innermost
@@ -21,8 +23,9 @@
 //   CPU_PERF_DETAIL=<text>: under the entries whose name contains it, the innermost functions and
 //   the entry's callees ("=<name>": the entry of exactly that name, e.g. "= (bundle)" for an
 //   anonymous function); CPU_PERF_PACKAGE=<text>: in the app's packages whose name contains it
-//   (or "no JavaScript frame"), the frames where the variants differ most. Rounds alternate the variants; each figure is the mean of the
-//   rounds (every round's samples together), the totals per round are listed too.
+//   (or "no JavaScript frame"), the frames where the variants differ most; CPU_PERF_WORKERS=1:
+//   V8's worker threads by job (compilation, GC). Rounds alternate the variants; each figure is
+//   the mean of the rounds (every round's samples together), the totals per round are listed too.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -77,7 +80,7 @@ function attribute(script, requests) {
     if (thread !== 'MainThread') {
       add(`thread ${thread}`);
       // What V8's threads do: the outermost V8 function of the sample's stack below the thread's
-      // own loop (a GC job, a compile job), with its innermost frame.
+      // own loop and task machinery (a compile job, a GC job).
       if (WORKERS) {
         const job = stack.findLast((f) => /v8::internal::|Builtins_/.test(f) && !/TaskQueue|Worker|Thread|Platform|DefaultJob|Run\b/.test(f)) ?? stack.at(-1);
         add(`worker ${short(job).slice(0, 110)}`);
@@ -98,7 +101,6 @@ function attribute(script, requests) {
       add(`fn ${short(stack[inner])}`);
       if (DETAIL && (DETAIL.startsWith('=') ? short(stack[entry]) === DETAIL.slice(1) : short(stack[entry]).includes(DETAIL))) {
         add(`detail innermost ${short(stack[inner])}`);
-        if (process.env.CPU_PERF_RAW) add(`detail entry ${stack[entry]}`);
         const below = stack.slice(0, entry).filter((f) => f.startsWith('JS:'));
         if (below.length > 0) add(`detail callee ${short(below.at(-1))}`);
         if (below.length > 1) add(`detail callee ${short(below.at(-1))} > ${short(below.at(-2))}`);
