@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedRate } from '../lib/load.mjs';
 import { rssMb } from '../lib/proc.mjs';
-import { alternatingRounds, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { alternatingRounds, spawnVariantApp, startCountingReceiver, warmUp } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const [ROUNDS = 2, RATE = 450, SECONDS = 10] = process.argv.slice(2, 5).map(Number);
@@ -35,7 +35,7 @@ try {
     const c = configs[name];
     let out = '';
     const app = await spawnVariantApp({ name, args: ['--trace-gc', '--trace-gc-nvp', ...c.args], port: await freePort(), env: c.env, onStdout: (d) => (out += d) });
-    await fixedRate(app.base, RATE, RATE * 2, CONNECTIONS); // warm-up (JIT), not counted
+    await warmUp(app.base, RATE, RATE * 2); // warm-up as the main bench's (harness.mjs: V8 still tiers up after a few thousand requests), not counted
     out = '';
     const run = await fixedRate(app.base, RATE, RATE * SECONDS, CONNECTIONS);
     await sleep(500);
