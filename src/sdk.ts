@@ -128,13 +128,14 @@ function build(config: ShopOtelConfig): ShopOtel {
   const removeDebugSignal = debug.installSignal();
 
   // The SDK's provider and processors; its spans are ours (trace/span.ts: the same spans, less work per span).
+  const spanProcessors = [new PolicySpanProcessor(config.component, config.policy), spanProcessor(config, redactor, gate, exit)];
   const tracerProvider = new ShopTracerProvider({
     resource,
     // The policy sees every span, sampled or not; only sampled ones are exported (policy/sampling.ts).
     sampler: new RecordEverythingSampler(buildSampler(config.traces.sampler)),
     idGenerator: new HexIdGenerator(),
     spanLimits: config.traces.limits,
-    spanProcessors: [new PolicySpanProcessor(config.component, config.policy), spanProcessor(config, redactor, gate, exit)],
+    spanProcessors,
   });
   trace.setGlobalTracerProvider(tracerProvider);
 
@@ -149,7 +150,8 @@ function build(config: ShopOtelConfig): ShopOtel {
   // @opentelemetry/winston-transport added by hand) finds the same provider there.
   legacyLogs.setGlobalLoggerProvider(safeLoggerProvider);
 
-  const meterProvider = new MeterProvider({ resource, readers: metricReaders(config, gate, exit.drops) });
+  const readers = metricReaders(config, gate, exit.drops);
+  const meterProvider = new MeterProvider({ resource, readers });
   metrics.setGlobalMeterProvider(meterProvider);
   countRejectedDebugMarkers(debug, meterProvider);
   countDrops(exit.drops, meterProvider);
@@ -182,8 +184,15 @@ function build(config: ShopOtelConfig): ShopOtel {
     dropped: () => exit.drops.snapshot(),
     pending: () => ({ traces: exit.spans.reduce((n, p) => n + p.ledger.size, 0), logs: exit.logs.reduce((n, p) => n + p.ledger.size, 0) }),
     hookedModules: hooked,
+    // The processors and readers themselves, not the providers: each provider's forceFlush wraps
+    // every processor or reader in a *referenced* timer of 30 s (the SDK's callWithTimeout), so a
+    // flush waiting on a slow collector held the process open. At SIGTERM with the app's own
+    // handler that flush is not meant to hold anything (shutdown.ts): the app's exit waited for
+    // the whole bound, and the final shutdown then took a second one (SIGTERM to exit 2.0 s with
+    // a bound of 1 s and a collector that never answers; test/resilience.test.ts). The bound is
+    // the caller's (shutdown.ts), and the exporters' flush rides on unref'd sockets.
     forceFlush: async () => {
-      await Promise.allSettled(providers.map((p) => p.forceFlush()));
+      await Promise.allSettled([...spanProcessors, ...logRecordProcessors, ...readers].map((p) => p.forceFlush()));
       await Promise.allSettled(exit.exporters.map((e) => e.forceFlush()));
     },
     shutdown: () =>

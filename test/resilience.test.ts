@@ -13,6 +13,9 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** SHOP_OTEL_SHUTDOWN_TIMEOUT_MS here: long enough that one bound and two are told apart on a loaded machine. */
+const BOUND_MS = 2000;
+
 describe('collector down or slow', () => {
   let db: Awaited<ReturnType<typeof createOrdersTable>>;
   let slow: Receiver;
@@ -33,7 +36,9 @@ describe('collector down or slow', () => {
         ...otelEnv(endpoint, uniqueName(`collector-${kind}`)),
         OTEL_BSP_SCHEDULE_DELAY: '50',
         OTEL_BLRP_SCHEDULE_DELAY: '50',
-        SHOP_OTEL_SHUTDOWN_TIMEOUT_MS: '1000',
+        // An export waits for the collector up to this long; the slow one answers after 60 s.
+        OTEL_EXPORTER_OTLP_TIMEOUT: '30000',
+        SHOP_OTEL_SHUTDOWN_TIMEOUT_MS: String(BOUND_MS),
         DATABASE_URL: PG_URL,
         AMQP_URL,
         QUEUE: uniqueName('q'),
@@ -41,26 +46,38 @@ describe('collector down or slow', () => {
       };
       const app = runFixture('order-api.mjs', { env });
       const url = `http://127.0.0.1:${await listeningPort(app)}`;
-      let slowest = 0;
+      const ms: number[] = [];
       for (let i = 0; i < 60; i++) {
         const t = performance.now();
         const r = await fetch(`${url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: `c-${i}` }) });
-        slowest = Math.max(slowest, performance.now() - t);
+        ms.push(performance.now() - t);
         expect(r.status).toBe(201);
       }
-      // An export that blocked the request path would cost seconds here (the slow collector
-      // answers after 60 s); requests to a local app and DB take milliseconds.
-      expect(slowest).toBeLessThan(1000);
+      const sorted = [...ms].sort((a, b) => a - b);
+      const slowest = sorted[sorted.length - 1];
+      // A request that waited on an export would wait as long as the export does: the slow
+      // collector never answers within the export timeout (30 s), and with a dead one every batch
+      // (one per 50 ms) would be retried after 1 s. Requests to a local app and DB take
+      // milliseconds. So no request may come near the export timeout, and 95 % of them must be
+      // quick: a stall of the loaded CI machine (once: one request of 2.1 s on Node 22, none in
+      // the other runs, where the slowest was 30 to 50 ms) can hold one or two, an export on the
+      // request path would hold them all.
+      expect(slowest).toBeLessThan(5000);
+      expect(sorted[Math.floor(sorted.length * 0.95) - 1]).toBeLessThan(1000);
       expect(app.proc.exitCode).toBeNull();
       const exit = await app.stop('SIGTERM');
       expect(exit.code).toBe(0);
       expect(app.stdout).toContain('app SIGTERM handler ran');
-      // Signal to exit: bounded by SHOP_OTEL_SHUTDOWN_TIMEOUT_MS (1 s) plus the app's own
-      // teardown (closing its pool and broker connection); without the bound a dead or slow
-      // collector holds the process for the SDK's 30 s export timeout.
-      expect(exit.stopMs).toBeLessThan(1000 + 1500);
+      // Signal to exit: the app's own teardown (closing its server, pool and broker connection,
+      // a few ms) plus, with a slow collector, one shutdown bound, the same one for the whole
+      // exit: the flush at the signal holds nothing open (it used to hold the process for the
+      // bound, then the final shutdown took a second one: 2 s with a bound of 1 s). With a dead
+      // collector, no bound at all: a refused connection at exit is final.
+      if (kind === 'slow') expect(exit.stopMs).toBeLessThan(BOUND_MS + 1000);
+      else expect(exit.stopMs).toBeLessThan(750);
       expect(app.stderr.join('\n')).not.toMatch(/TypeError|ReferenceError|unhandled/i);
-      console.log(`collector ${kind}: slowest request ${slowest.toFixed(1)} ms, SIGTERM to exit ${exit.stopMs} ms`);
+      const late = ms.map((v, i) => [i, v] as const).filter(([, v]) => v >= 200).map(([i, v]) => `#${i} ${v.toFixed(0)} ms`);
+      console.log(`collector ${kind}: median request ${sorted[30].toFixed(1)} ms, slowest ${slowest.toFixed(1)} ms${late.length ? ` (${late.join(', ')})` : ''}, SIGTERM to exit ${exit.stopMs} ms`);
     });
   }
 });

@@ -191,7 +191,9 @@ class UnrefRetryingTransport implements IExporterTransport {
       if (wait >= left()) return result;
       const start = Date.now();
       if (!(await sleepUnlessExiting(wait))) {
-        // The exit began while we slept: finish the wait only if the retry still fits.
+        // The exit began while we slept: a refused connection is final (as above), any other
+        // failure is retried only if the rest of the wait and the retry still fit.
+        if (unreachable(result.error)) return result;
         const rest = wait - (Date.now() - start);
         if (rest >= left()) return result;
         if (rest > 0) await new Promise<void>((r) => setTimeout(r, rest).unref());
