@@ -38,7 +38,7 @@ import { LedgerLogProcessor, LedgerSpanProcessor, PendingLedger } from './pipeli
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { GatedMetricExporter, RedactingLogExporter, RedactingSpanExporter } from './pipeline/redacting-exporters';
-import { installShutdownHooks } from './pipeline/shutdown';
+import { installShutdownHooks, type Flushable } from './pipeline/shutdown';
 import { Redactor } from './privacy/redactor';
 import { SafeLoggerProvider } from './privacy/safe-values';
 import { setActiveSettings } from './business-ids/api';
@@ -52,9 +52,13 @@ import { HexIdGenerator } from './trace/ids';
 
 export interface ShopOtel {
   readonly config: ShopOtelConfig;
-  /** Flush what is pending, within the configured bound. */
+  /**
+   * Flush what is pending; resolves when the collector has taken it or when the shutdown bound
+   * (SHOP_OTEL_SHUTDOWN_TIMEOUT_MS) has passed, whichever is first (never rejects); keeps the
+   * process alive meanwhile.
+   */
   forceFlush(): Promise<void>;
-  /** Flush and stop; safe to call more than once. */
+  /** Flush and stop, within the shutdown bound (what is still unsent then is counted as lost); safe to call more than once; never rejects. */
   shutdown(): Promise<void>;
   /** Give up on exports still pending (the collector did not answer within the bound); `final` also fails later ones. */
   abortPending(final?: boolean): void;
@@ -177,13 +181,10 @@ function build(config: ShopOtelConfig): ShopOtel {
 
   const providers = [tracerProvider, loggerProvider, meterProvider];
   let stopped: Promise<void> | undefined;
-  const sdk: ShopOtel = {
-    config,
+  // What the exit hooks drive (pipeline/shutdown.ts), unbounded: the hooks bound it.
+  const pipeline: Flushable = {
     abortPending: (final = true) => (final ? gate.abortAll() : gate.abortPending()),
     flushSync: (deadline) => void exitFlusher.flushSync(deadline),
-    dropped: () => exit.drops.snapshot(),
-    pending: () => ({ traces: exit.spans.reduce((n, p) => n + p.ledger.size, 0), logs: exit.logs.reduce((n, p) => n + p.ledger.size, 0) }),
-    hookedModules: hooked,
     // The processors and readers themselves, not the providers: each provider's forceFlush wraps
     // every processor or reader in a *referenced* timer of 30 s (the SDK's callWithTimeout), so a
     // flush waiting on a slow collector held the process open. At SIGTERM with the app's own
@@ -197,7 +198,7 @@ function build(config: ShopOtelConfig): ShopOtel {
     },
     shutdown: () =>
       (stopped ??= (async () => {
-        removeHooks();
+        hooks.remove();
         removeDebugSignal();
         directLogs.stop();
         await Promise.allSettled(providers.map((p) => p.forceFlush()));
@@ -207,8 +208,18 @@ function build(config: ShopOtelConfig): ShopOtel {
         await Promise.allSettled(providers.map((p) => p.shutdown()));
       })()),
   };
-  const removeHooks = installShutdownHooks(sdk, config.shutdownTimeoutMs);
-  return sdk;
+  const hooks = installShutdownHooks(pipeline, config.shutdownTimeoutMs);
+  return {
+    config,
+    abortPending: pipeline.abortPending,
+    flushSync: pipeline.flushSync,
+    dropped: () => exit.drops.snapshot(),
+    pending: () => ({ traces: exit.spans.reduce((n, p) => n + p.ledger.size, 0), logs: exit.logs.reduce((n, p) => n + p.ledger.size, 0) }),
+    hookedModules: hooked,
+    // The app's own calls, bounded as the exit hooks' are (SHOP_OTEL_SHUTDOWN_TIMEOUT_MS).
+    forceFlush: hooks.flush,
+    shutdown: hooks.shutdown,
+  };
 }
 
 function hookedModules(instrumentations: Instrumentation[]): string[] {

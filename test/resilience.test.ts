@@ -80,4 +80,36 @@ describe('collector down or slow', () => {
       console.log(`collector ${kind}: median request ${sorted[30].toFixed(1)} ms, slowest ${slowest.toFixed(1)} ms${late.length ? ` (${late.join(', ')})` : ''}, SIGTERM to exit ${exit.stopMs} ms`);
     });
   }
+
+  // The app's own calls: bounded as the exit's are. A forceFlush waiting on this collector would
+  // wait out the export timeout (10 s here); before, it did.
+  it('the public forceFlush and shutdown resolve within the shutdown bound; with a healthy collector, forceFlush resolves once it has the records', async () => {
+    const healthy = await startReceiver();
+    try {
+      const run = (url: string, service: string) => {
+        const env = { ...otelEnv(url, service), OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_EXPORTER_OTLP_TIMEOUT: '10000', SHOP_OTEL_SHUTDOWN_TIMEOUT_MS: String(BOUND_MS), PAUSE_MS: '500' };
+        return runFixture('public-flush.mjs', { env });
+      };
+      const okService = uniqueName('public-flush-ok');
+      const ok = run(healthy.url, okService);
+      await ok.waitForLine(/^flushed in \d+ ms$/);
+      // Only the flush can have sent it (the batch delay is a minute), and it resolved only once the collector answered.
+      const bodies = () => healthy.logs.filter((l) => l.resource['service.name'] === okService).map((l) => l.body);
+      expect(bodies()).toEqual(['before flush']);
+      const okExit = await ok.exited;
+      expect(okExit.code).toBe(0);
+      expect(bodies()).toEqual(['before flush', 'before shutdown']);
+
+      const late = run(slow.url, uniqueName('public-flush-slow'));
+      const exit = await late.exited;
+      expect(exit.code).toBe(0);
+      const took = (what: string) => Number(new RegExp(`^${what} in (\\d+) ms$`).exec(late.stdout.find((l) => l.startsWith(what)) ?? '')?.[1]);
+      expect(took('flushed')).toBeLessThan(BOUND_MS + 1000);
+      expect(took('shut down')).toBeLessThan(BOUND_MS + 1000);
+      expect(late.stderr.join('\n')).toMatch(/telemetry flush did not finish within 2000 ms/);
+      console.log(`public API, collector slow: forceFlush ${took('flushed')} ms, shutdown ${took('shut down')} ms, exit ${exit.ms} ms`);
+    } finally {
+      await healthy.close();
+    }
+  });
 });

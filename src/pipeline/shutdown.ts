@@ -59,7 +59,20 @@ function bounded(work: () => Promise<void>, timeoutMs: number, what: string, hol
   });
 }
 
-export function installShutdownHooks(target: Flushable, timeoutMs: number): () => void {
+/** What the hooks give back: their removal, and the bounded flush and shutdown the public API offers (sdk.ts). */
+export interface ShutdownHooks {
+  remove(): void;
+  /**
+   * Flush within the bound; what did not finish then is abandoned, export goes on. It holds the
+   * process open while it runs (at most the bound), as an app that awaits it expects: an awaited
+   * promise alone does not, and the process would reach beforeExit, the final shutdown, mid-flush.
+   */
+  flush(): Promise<void>;
+  /** The final shutdown, the one the exit paths use: within the bound, then whatever is pending is failed. */
+  shutdown(): Promise<void>;
+}
+
+export function installShutdownHooks(target: Flushable, timeoutMs: number): ShutdownHooks {
   let final: Promise<boolean> | undefined;
   const shutdownOnce = (): Promise<boolean> =>
     (final ??= (() => {
@@ -70,15 +83,18 @@ export function installShutdownHooks(target: Flushable, timeoutMs: number): () =
       });
     })());
 
+  const flush = (hold: boolean): Promise<void> =>
+    bounded(() => target.forceFlush(), timeoutMs, 'telemetry flush', hold).then((ok) => {
+      if (!ok) target.abortPending(false);
+    });
+
   const handlers = new Map<string, () => void>();
   for (const signal of SIGNALS) {
     const handler = (): void => {
       const appListens = process.listenerCount(signal) > 1;
       if (appListens) {
-        // Not final: the app decides whether it exits. If it does, beforeExit/exit finish the job.
-        void bounded(() => target.forceFlush(), timeoutMs, 'telemetry flush', false).then((ok) => {
-          if (!ok) target.abortPending(false);
-        });
+        // Not final: the app decides whether it exits, and the flush does not hold it. If it does, beforeExit/exit finish the job.
+        void flush(false);
         return;
       }
       void shutdownOnce().then(() => {
@@ -112,8 +128,12 @@ export function installShutdownHooks(target: Flushable, timeoutMs: number): () =
     }
   });
 
-  return () => {
-    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
-    process.removeListener('beforeExit', onBeforeExit);
+  return {
+    remove: () => {
+      for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+      process.removeListener('beforeExit', onBeforeExit);
+    },
+    flush: () => flush(true),
+    shutdown: () => shutdownOnce().then(() => undefined),
   };
 }
