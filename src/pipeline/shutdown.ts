@@ -93,7 +93,8 @@ export function installShutdownHooks(target: Flushable, timeoutMs: number): Shut
     const handler = (): void => {
       const appListens = process.listenerCount(signal) > 1;
       if (appListens) {
-        // Not final: the app decides whether it exits, and the flush does not hold it. If it does, beforeExit/exit finish the job.
+        // Not final: the app decides whether it exits, and this flush does not hold the process.
+        // If the app exits, beforeExit/exit finish the job.
         void flush(false);
         return;
       }
