@@ -57,16 +57,17 @@ export function* alternatingRounds(names, rounds) {
 /**
  * The warm-up the main bench gives a variant before its CPU phase (bench/run.mjs: 3 s and then
  * 8 s at saturation, then the fixed rate): wrk at saturation for BENCH_WARM_S seconds (11), then
- * `settle` requests at the fixed `rate`. Why the micro-benchmarks share it: V8 tiers a function up
- * by how much of it has run, so a warm-up of a few thousand requests at the fixed rate left it
- * still compiling in the measured phase. `cpu-perf.mjs` (CPU_PERF_WORKERS=1) found V8's worker
+ * `settle` requests at the fixed `rate` (over `connections`, load.mjs' default if not given).
+ * Why the micro-benchmarks share it: V8 tiers a function up by how much of it has run, so a
+ * warm-up of a few thousand requests at the fixed rate left it still compiling in the measured
+ * phase. `cpu-perf.mjs` (CPU_PERF_WORKERS=1) found V8's worker
  * threads in optimising compilation for 22 µs per request (bare) and 32 (shop-otel) after 8 000
  * requests, 2.4 and 4.6 after 40 000: a cost a service in its steady state does not pay, and more
  * of it for the variant with more code.
  */
-export async function warmUp(base, rate, settle = rate) {
+export async function warmUp(base, rate, settle = rate, connections = undefined) {
   await saturate(base, Number(process.env.BENCH_WARM_S ?? 11));
-  await fixedRate(base, rate, settle);
+  await fixedRate(base, rate, settle, connections);
 }
 
 /**

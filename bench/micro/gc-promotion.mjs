@@ -35,7 +35,7 @@ try {
     const c = configs[name];
     let out = '';
     const app = await spawnVariantApp({ name, args: ['--trace-gc', '--trace-gc-nvp', ...c.args], port: await freePort(), env: c.env, onStdout: (d) => (out += d) });
-    await warmUp(app.base, RATE, RATE * 2); // warm-up as the main bench's (harness.mjs: V8 still tiers up after a few thousand requests), not counted
+    await warmUp(app.base, RATE, RATE * 2, CONNECTIONS); // warm-up as the main bench's (harness.mjs: V8 still tiers up after a few thousand requests), not counted
     out = '';
     const run = await fixedRate(app.base, RATE, RATE * SECONDS, CONNECTIONS);
     await sleep(500);
