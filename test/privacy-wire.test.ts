@@ -49,7 +49,10 @@ afterAll(async () => {
   await receiver?.close();
 });
 
+/** Requests carried so far: the waits below count their server spans and records, which end last. */
+let carried = 0;
 async function carry(text: string): Promise<void> {
+  carried++;
   const r = await fetch(`${url}/carry?q=${encodeURIComponent(text)}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', baggage: `note=${encodeURIComponent(text)}` },
@@ -69,7 +72,7 @@ describe('the redaction corpus on the wire', () => {
     expect(last).toBeDefined();
     const carriers: Record<string, string> = {
       'log records': JSON.stringify(mine(receiver.logs).map((l) => ({ body: l.body, attributes: l.attributes }))),
-      spans: JSON.stringify(mine(receiver.spans).map((s) => ({ name: s.name, attributes: s.attributes, status: s.status, events: s.events }))),
+      spans: JSON.stringify(mine(receiver.spans).map((s) => ({ name: s.name, attributes: s.attributes, status: s.status, events: s.events, links: s.links }))),
       resource: JSON.stringify(mine(receiver.spans)[0].resource),
     };
     const leaks: string[] = [];
@@ -93,6 +96,14 @@ describe('the redaction corpus on the wire', () => {
     const spans = mine(receiver.spans);
     expect(spans.filter((s) => String(s.attributes['db.query.text'] ?? '').includes('[REDACTED]')).length).toBeGreaterThan(POS.length / 2);
     expect(spans.filter((s) => s.scope === 'inputs-app' && s.name.includes('[REDACTED]')).length).toBeGreaterThan(POS.length / 2);
+    // The parts beyond name and attributes: every one arrived (a span whose name is not a string
+    // included, and the batches around it), and they were redacted, not dropped.
+    const parts = spans.filter((s) => s.name === 'carry parts');
+    expect(parts).toHaveLength(POS.length);
+    expect(parts.filter((s) => s.status.message?.includes('[REDACTED]') && s.events[0]?.name.includes('[REDACTED]') && String(s.events[0]?.attributes['app.note']).includes('[REDACTED]') && String(s.links[0]?.attributes['app.note']).includes('[REDACTED]')).length).toBeGreaterThan(POS.length / 2);
+    const objectNamed = spans.filter((s) => s.name.startsWith('object '));
+    expect(objectNamed).toHaveLength(POS.length);
+    expect(objectNamed.filter((s) => s.name.includes('[REDACTED]')).length).toBeGreaterThan(POS.length / 2);
     expect(spans.filter((s) => s.kind === 3 && String(s.attributes['url.full'] ?? '').includes('[REDACTED]')).length).toBeGreaterThan(POS.length / 2);
     expect(spans.filter((s) => s.kind === 2 && String(s.attributes['url.query'] ?? '').includes('[REDACTED]')).length).toBeGreaterThan(POS.length / 2);
     const resource = spans[0].resource;
@@ -104,6 +115,9 @@ describe('the redaction corpus on the wire', () => {
     for (const n of NEG) await carry(n);
     await receiver.waitFor('the negatives', () => NEG.every((n) => mine(receiver.logs).some((l) => l.body === n)) || undefined, 60_000);
     await receiver.waitFor('their spans', () => NEG.every((n) => mine(receiver.spans).some((s) => s.name === n)) || undefined, 60_000);
+    // The server span of a request ends after its inner spans and may come in a later batch.
+    await receiver.waitFor('every server span', () => mine(receiver.spans).filter((s) => s.kind === 2 && s.attributes['url.path'] === '/carry').length >= carried || undefined, 60_000);
+    await receiver.waitFor('every attribute record', () => mine(receiver.logs).filter((l) => l.body === 'carrier attribute').length >= carried || undefined, 60_000);
     const changed = NEG.filter((n) => {
       const attr = mine(receiver.logs).find((l) => l.body === 'carrier attribute' && l.attributes.note === n);
       const span = mine(receiver.spans).find((s) => s.kind === 2 && s.attributes['app.note'] === n);

@@ -31,7 +31,8 @@ export interface ExitPart<T extends object> {
   signal: OtlpSignal;
   protocol: OtlpProtocol;
   ledger: PendingLedger<T>;
-  redact(items: T[]): void;
+  /** Redacts in place; returns what may be exported (redacting-exporters.ts). */
+  redact(items: T[]): T[];
 }
 
 // Beside this module: dist/pipeline/exit-flush-worker.js (tsc) for this file as tsc built it,
@@ -77,8 +78,9 @@ export class ExitFlusher {
       const resolved = exporters().resolvedOtlp(part.signal);
       for (const body of inFlight) bodies.push({ signal: part.signal, protocol: part.protocol, body, resolved });
       if (items.length === 0) return;
-      part.redact(items);
-      const body = serialise(part.protocol, items);
+      const safe = part.redact(items);
+      if (safe.length === 0) return;
+      const body = serialise(part.protocol, safe);
       if (body) bodies.push({ signal: part.signal, protocol: part.protocol, body, resolved });
     };
     for (const part of this.spans) add(part, (protocol, items) => exporters().serializeSpans(protocol, items));

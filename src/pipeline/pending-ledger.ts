@@ -50,7 +50,7 @@ export class PendingLedger<T extends object> {
   constructor(
     readonly signal: SignalName,
     private readonly capacity: number,
-    private readonly drops: ExportDrops,
+    readonly drops: ExportDrops,
   ) {}
 
   /** False when the item must not be queued (bound reached: counted; or the pipeline has shut down). */
@@ -67,10 +67,11 @@ export class PendingLedger<T extends object> {
   /**
    * The batch leaves the queue for the exporter: from here on the ledger holds its count and,
    * once the exporter has serialised it (`sent.body = …`), its request body; not its items.
+   * `count`: how many of them are exported (the others were dropped and counted by the redaction).
    */
-  dispatch(batch: readonly T[]): SentBatch {
+  dispatch(batch: readonly T[], count = batch.length): SentBatch {
     this.remove(batch);
-    const sent: SentBatch = { count: batch.length, body: undefined };
+    const sent: SentBatch = { count, body: undefined };
     this.sent.add(sent);
     this.sentCount += sent.count;
     return sent;

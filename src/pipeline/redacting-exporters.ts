@@ -39,8 +39,17 @@ abstract class RedactingExporter<T extends object> {
     private readonly ledger?: PendingLedger<T>,
   ) {}
 
-  /** In place; also used by the exit flush (exit-flush.ts) on what never reached export(). */
-  abstract redact(items: T[]): void;
+  /**
+   * In place; also used by the exit flush (exit-flush.ts) on what never reached export(). Returns
+   * what may be exported: `items` itself, or without those that could not be made safe (counted
+   * as `unredactable`).
+   */
+  abstract redact(items: T[]): T[];
+
+  /** Count what redact() held back. */
+  protected unredactable(count: number): void {
+    this.ledger?.drops.drop(this.ledger.signal, 'unredactable', count);
+  }
 
   // No closure is made in export() or send(): the callbacks that live until the collector
   // answers (the gate's, the exporter's) must not share a scope with `items`, or V8 would keep
@@ -59,8 +68,9 @@ abstract class RedactingExporter<T extends object> {
     // Dispatched before the export starts: an exporter may answer synchronously (a full queue of
     // exports, nothing to send). From here the ledger holds the batch's body, not its items
     // (pending-ledger.ts says why).
-    const batch = (settle.sent = ledger.dispatch(items));
-    const body = this.send(items, done);
+    const safe = this.redactSafely(items);
+    const batch = (settle.sent = ledger.dispatch(items, Array.isArray(safe) ? safe.length : items.length));
+    const body = this.exportOrFail(safe, done);
     if (body instanceof Uint8Array) batch.body = body;
     resultCallback(TAKEN);
   }
@@ -73,8 +83,23 @@ abstract class RedactingExporter<T extends object> {
    * hands such a throw to the global error handler only).
    */
   private send(items: T[], done: (r: ExportResult) => void): unknown {
+    return this.exportOrFail(this.redactSafely(items), done);
+  }
+
+  /** What may be exported, or what redaction threw. */
+  private redactSafely(items: T[]): T[] | Error {
     try {
-      this.redact(items);
+      return this.redact(items);
+    } catch (error) {
+      return error instanceof Error ? error : new Error('redaction threw a non-Error');
+    }
+  }
+
+  /** A redaction that threw, or a throw here, completes the export as failed. */
+  private exportOrFail(items: T[] | Error, done: (r: ExportResult) => void): unknown {
+    try {
+      if (!Array.isArray(items)) return done({ code: ExportResultCode.FAILED, error: items });
+      if (items.length === 0) return done(TAKEN);
       return this.inner.export(items, done);
     } catch (error) {
       done({ code: ExportResultCode.FAILED, error: error as Error });
@@ -96,8 +121,16 @@ export class RedactingSpanExporter extends RedactingExporter<ReadableSpan> imple
     super(inner, redactor, gate, ledger);
   }
 
-  redact(spans: ReadableSpan[]): void {
-    for (const span of spans) this.redactor.redactSpan(span as unknown as Parameters<Redactor['redactSpan']>[0]);
+  redact(spans: ReadableSpan[]): ReadableSpan[] {
+    let out: ReadableSpan[] | undefined;
+    for (let i = 0; i < spans.length; i++) {
+      const exportable = this.redactor.redactSpan(spans[i] as unknown as Parameters<Redactor['redactSpan']>[0]);
+      if (!exportable) out ??= spans.slice(0, i);
+      else if (out !== undefined) out.push(spans[i]);
+    }
+    if (out === undefined) return spans;
+    this.unredactable(spans.length - out.length);
+    return out;
   }
 }
 
@@ -106,13 +139,14 @@ export class RedactingLogExporter extends RedactingExporter<ReadableLogRecord> i
     super(inner, redactor, gate, ledger);
   }
 
-  redact(records: ReadableLogRecord[]): void {
+  redact(records: ReadableLogRecord[]): ReadableLogRecord[] {
     for (const record of records) {
       this.redactor.redactAttributes(record.attributes as Record<string, unknown>, undefined, record.spanContext);
       const body = record.body;
       const redacted = this.redactor.redactLogBody(body);
       if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;
     }
+    return records;
   }
 }
 

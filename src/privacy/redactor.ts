@@ -4,7 +4,7 @@ import { CREDENTIAL_WORDS, decodeQueryText, hasPercentEncoding, maskCards, maskC
  * Secrets and personal data never leave the process unredacted.
  *
  * Applied to everything a span or log record carries to the wire — span names, status messages,
- * span and event attributes, log bodies and log attributes — just before export (off the request
+ * span, event and link attributes, event names, log bodies and log attributes — just before export (off the request
  * path, in the batch), and once to the resource at start:
  *  - by key: a value whose key names a secret (password, token, api key, authorization, cookie,
  *    session ID, card number, CVV, e-mail, phone …) is replaced whole, numbers included;
@@ -55,7 +55,7 @@ export interface RedactorLimits {
 interface SpanLike {
   name: string;
   attributes: Record<string, unknown>;
-  status: { message?: string };
+  status: { code?: number; message?: string };
   events: Array<{ name: string; attributes?: Record<string, unknown> }>;
   links?: Array<{ attributes?: Record<string, unknown> }>;
 }
@@ -67,6 +67,34 @@ interface SpanLike {
  * request span): redaction cost +13 µs per record before this memo and the primitive fast path
  * below; see bench/RESULTS.md, "Redaction on the hot path".
  */
+/** SpanStatusCode.ERROR: a status that cannot be read is reported as an error with no readable message. */
+const SPAN_STATUS_ERROR = 2;
+
+/** The text of a value that should have been a string; never throws. */
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return String(value);
+  } catch {
+    return UNREADABLE;
+  }
+}
+
+/** Run `redact`; if it throws, run `replace`. False when both throw. */
+function scrubPart(redact: () => void, replace: () => void): boolean {
+  try {
+    redact();
+    return true;
+  } catch {
+    try {
+      replace();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
 const MEMO_MAX_ENTRIES = 4096;
 const MEMO_MAX_LENGTH = 256;
 
@@ -237,23 +265,64 @@ export class Redactor {
     }
   }
 
-  /** Everything of an ended span that goes on the wire: name, status message, attributes, events, links. */
-  redactSpan(span: SpanLike): void {
-    if (!this.enabled) return;
+  /**
+   * Everything of an ended span that goes on the wire: name, status message, attributes, event
+   * names and attributes, link attributes. A name or message that is not a string (plain
+   * JavaScript can hand anything to `updateName`) becomes its text first, with redaction off too:
+   * the encoder writes strings only, and one such span failed its whole batch.
+   * Returns false for a span that must not be exported: one with a part that could neither be
+   * read nor replaced (see scrubSpan); the caller drops and counts it.
+   */
+  redactSpan(span: SpanLike): boolean {
     try {
+      if (typeof span.name !== 'string') span.name = textOf(span.name);
+      if (!this.enabled) return true;
       const name = this.redactString(span.name);
       if (name !== span.name) span.name = name;
       this.redactAttributes(span.attributes);
       // Indexed loops: for…of over the (nearly always empty) events was a quarter of this
       // function's own ticks at the service (`cpu-profile.mjs` BENCH_PROFILE_LINES=redactSpan).
       const events = span.events;
-      for (let i = 0; i < events.length; i++) this.redactAttributes(events[i].attributes);
+      for (let i = 0; i < events.length; i++) this.redactEvent(events[i]);
       const links = span.links;
       if (links !== undefined) for (let i = 0; i < links.length; i++) this.redactAttributes(links[i].attributes);
-      if (span.status.message) span.status.message = this.redactString(span.status.message);
+      const status = span.status;
+      if (status.message !== undefined) status.message = this.redactString(textOf(status.message));
+      return true;
     } catch {
-      // a span we cannot read is exported as it is rather than breaking the batch
+      return this.scrubSpan(span);
     }
+  }
+
+  private redactEvent(event: { name: string; attributes?: Record<string, unknown> }): void {
+    const name = this.redactString(textOf(event.name));
+    if (name !== event.name) event.name = name;
+    this.redactAttributes(event.attributes);
+  }
+
+  /**
+   * A span whose redaction threw (a throwing getter, a frozen attribute map): part by part, and a
+   * part that cannot be read or redacted is replaced whole: name and status message by
+   * `[unreadable]`, attributes, events and links by nothing. Exporting the span as it was would
+   * send what could not be checked. False when a replacement fails too (a frozen span).
+   */
+  private scrubSpan(span: SpanLike): boolean {
+    const redactName = () => {
+      const name = textOf(span.name);
+      span.name = this.enabled ? this.redactString(name) : name;
+    };
+    const redactStatus = () => {
+      const status = span.status;
+      if (status.message !== undefined) status.message = this.enabled ? this.redactString(textOf(status.message)) : textOf(status.message);
+    };
+    return (
+      scrubPart(redactName, () => (span.name = UNREADABLE)) &&
+      (!this.enabled ||
+        (scrubPart(() => this.redactAttributes(span.attributes), () => (span.attributes = {})) &&
+          scrubPart(() => span.events.forEach((e) => this.redactEvent(e)), () => (span.events = [])) &&
+          scrubPart(() => span.links?.forEach((l) => this.redactAttributes(l.attributes)), () => (span.links = [])))) &&
+      scrubPart(redactStatus, () => (span.status = { code: SPAN_STATUS_ERROR, message: UNREADABLE }))
+    );
   }
 
   /** A log record's body (cut to the body limit) and attributes. Returns the body to export. */

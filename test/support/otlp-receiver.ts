@@ -21,6 +21,7 @@ export interface ReceivedSpan {
   scope: string;
   status: { code: number; message: string };
   events: Array<{ name: string; attributes: Attrs }>;
+  links: Array<{ traceId: string; spanId: string; attributes: Attrs }>;
 }
 
 export interface ReceivedLog {
@@ -197,6 +198,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
               scope: ss.scope?.name ?? '',
               status: { code: Number(s.status?.code ?? 0), message: s.status?.message ?? '' },
               events: (s.events ?? []).map((e: Json) => ({ name: e.name, attributes: attrs(e.attributes) })),
+              links: (s.links ?? []).map((l: Json) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId), attributes: attrs(l.attributes) })),
             });
             if (s.startTimeUnixNano !== undefined && s.endTimeUnixNano !== undefined) spanDurationsMs.set(hex(s.spanId), Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6);
           }

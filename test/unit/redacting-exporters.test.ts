@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { ExportDrops } from '../../src/pipeline/export-drops';
 import { ExportGate } from '../../src/pipeline/export-gate';
 import { PendingLedger } from '../../src/pipeline/pending-ledger';
-import { RedactingLogExporter } from '../../src/pipeline/redacting-exporters';
+import { RedactingLogExporter, RedactingSpanExporter } from '../../src/pipeline/redacting-exporters';
 import { Redactor } from '../../src/privacy/redactor';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -115,5 +116,57 @@ describe('RedactingLogExporter', () => {
     exporter.export([hostile], () => undefined);
     expect(ledger.size).toBe(0);
     expect(drops.snapshot()).toEqual({ 'logs/export_failed': 1 });
+  });
+});
+
+describe('RedactingSpanExporter', () => {
+  // A span that can be neither redacted nor changed (frozen, with a secret in a frozen map) is
+  // held back and counted; the rest of its batch goes out, and a later failure counts only those.
+  const span = (name: string, attributes: Record<string, unknown> = {}) => ({ name, attributes, status: { code: 0 }, events: [], links: [] }) as unknown as ReadableSpan;
+  const frozen = () => Object.freeze({ name: 'frozen', attributes: Object.freeze({ note: 'jane@example.com' }), status: { code: 0 }, events: [], links: [] }) as unknown as ReadableSpan;
+
+  function spanPipeline(answer: ExportResult) {
+    const drops = new ExportDrops();
+    const ledger = new PendingLedger<ReadableSpan>('traces', 8, drops);
+    const sent: string[][] = [];
+    const inner: SpanExporter = {
+      export(spans, done) {
+        sent.push(spans.map((s) => s.name));
+        done(answer);
+      },
+      shutdown: () => Promise.resolve(),
+    };
+    return { drops, ledger, sent, exporter: new RedactingSpanExporter(inner, new Redactor(true), new ExportGate(), ledger) };
+  }
+
+  it('an unredactable span is not exported but counted; its neighbours go out redacted', () => {
+    const { drops, ledger, sent, exporter } = spanPipeline({ code: ExportResultCode.SUCCESS });
+    const batch = [span('a', { to: 'jane@example.com' }), frozen(), span('c')];
+    for (const s of batch) ledger.admit(s);
+    exporter.export(batch, () => undefined);
+    expect(sent).toEqual([['a', 'c']]);
+    expect(batch[0].attributes.to).toBe('[REDACTED]');
+    expect(ledger.size).toBe(0);
+    expect(drops.snapshot()).toEqual({ 'traces/unredactable': 1 });
+  });
+
+  it('a failed export counts what was sent, not the span held back again', () => {
+    const { drops, ledger, sent, exporter } = spanPipeline({ code: ExportResultCode.FAILED, error: new Error('down') });
+    const batch = [span('a'), frozen(), span('c')];
+    for (const s of batch) ledger.admit(s);
+    exporter.export(batch, () => undefined);
+    expect(sent).toEqual([['a', 'c']]);
+    expect(ledger.size).toBe(0);
+    expect(drops.snapshot()).toEqual({ 'traces/unredactable': 1, 'traces/export_failed': 2 });
+  });
+
+  it('a batch of only unredactable spans sends nothing and settles', () => {
+    const { drops, ledger, sent, exporter } = spanPipeline({ code: ExportResultCode.SUCCESS });
+    const batch = [frozen(), frozen()];
+    for (const s of batch) ledger.admit(s);
+    exporter.export(batch, () => undefined);
+    expect(sent).toEqual([]);
+    expect(ledger.size).toBe(0);
+    expect(drops.snapshot()).toEqual({ 'traces/unredactable': 2 });
   });
 });

@@ -83,3 +83,54 @@ describe('redaction of secrets and personal data', () => {
     expect(forged).toEqual({ trace_id: REDACTED, span_id: REDACTED });
   });
 });
+
+describe('every part of a span, and a span that cannot be read', () => {
+  type TestSpan = { name: unknown; attributes: Record<string, unknown>; status: { code: number; message?: unknown }; events: Array<{ name: unknown; attributes?: Record<string, unknown> }>; links: Array<{ attributes?: Record<string, unknown> }> };
+  const span = (over: Partial<TestSpan> = {}): TestSpan => ({ name: 'GET /orders', attributes: {}, status: { code: 0 }, events: [], links: [], ...over });
+  const redact = (s: TestSpan, redactor = r) => redactor.redactSpan(s as unknown as Parameters<Redactor['redactSpan']>[0]);
+
+  it('redacts the name, attributes, event names and attributes, link attributes and the status message', () => {
+    const s = span({
+      name: 'mail jane@example.com',
+      attributes: { note: 'jane@example.com' },
+      events: [{ name: 'sent to jane@example.com', attributes: { to: 'jane@example.com' } }],
+      links: [{ attributes: { from: 'jane@example.com' } }],
+      status: { code: 2, message: 'no mailbox jane@example.com' },
+    });
+    expect(redact(s)).toBe(true);
+    expect(JSON.stringify(s)).not.toContain('jane@example.com');
+    expect(s.events[0].name).toBe(`sent to ${REDACTED}`);
+    expect(s.status).toEqual({ code: 2, message: `no mailbox ${REDACTED}` });
+  });
+
+  it('a name or message that is not a string is exported as its text, redacted (and as text with redaction off)', () => {
+    const s = span({ name: { toString: () => 'for jane@example.com' }, status: { code: 2, message: 42 }, events: [{ name: 7 }] });
+    expect(redact(s)).toBe(true);
+    expect(s).toMatchObject({ name: `for ${REDACTED}`, status: { message: '42' }, events: [{ name: '7' }] });
+    const off = span({ name: ['a', 'b'] });
+    expect(redact(off, new Redactor(false))).toBe(true);
+    expect(off.name).toBe('a,b');
+  });
+
+  it('a part that throws is replaced, the rest still redacted; nothing unchecked is left', () => {
+    const frozenAttrs = Object.freeze({ note: 'jane@example.com' });
+    const s = span({ attributes: frozenAttrs as Record<string, unknown>, status: { code: 2, message: 'x jane@example.com' } });
+    Object.defineProperty(s, 'name', { get: () => { throw new Error('name'); }, set: (v) => Object.defineProperty(s, 'name', { value: v, writable: true, enumerable: true }), configurable: true, enumerable: true });
+    Object.defineProperty(s, 'events', { get: () => { throw new Error('events'); }, set: (v) => Object.defineProperty(s, 'events', { value: v, writable: true, enumerable: true }), configurable: true, enumerable: true });
+    expect(redact(s)).toBe(true);
+    expect(s.name).toBe('[unreadable]');
+    expect(s.attributes).toEqual({});
+    expect(s.events).toEqual([]);
+    expect(s.status).toEqual({ code: 2, message: `x ${REDACTED}` });
+    const badName = span({ name: { toString: () => { throw new Error('toString'); } } });
+    expect(redact(badName)).toBe(true);
+    expect(badName.name).toBe('[unreadable]');
+  });
+
+  it('a span whose unreadable part cannot be replaced either is refused', () => {
+    const s = Object.freeze(span({ attributes: Object.freeze({ note: 'jane@example.com' }) as Record<string, unknown> }));
+    expect(redact(s)).toBe(false);
+    const readable = Object.freeze(span({ name: 'plain', attributes: Object.freeze({ n: 1 }) as Record<string, unknown> }));
+    expect(redact(readable)).toBe(true);
+  });
+});
