@@ -100,6 +100,12 @@ describe("the build's patch of @opentelemetry/api's contexts", () => {
       expect(setValue(a, 3).getValue(a)).toBe(3);
       expect(deleteValue(b).getValue(b)).toBeUndefined();
       expect(Object.keys(two).sort()).toEqual(['_currentContext', 'deleteValue', 'getValue', 'setValue']);
+      // The copy of the parent's entries: the same keys in the same order, a Map of its own.
+      const map = (c: Ctx) => (c as unknown as { _currentContext: Map<symbol, unknown> })._currentContext;
+      const three = two.setValue(a, 'again').setValue(createContextKey('c'), 3);
+      expect([...map(three).entries()]).toEqual([[a, 'again'], [b, 2], [createContextKey('c'), 3]]);
+      expect(map(three)).not.toBe(map(two));
+      expect([...map(two).entries()]).toEqual([[a, 1], [b, 2]]);
       expect(two.constructor).toBe(ROOT_CONTEXT.constructor);
       expect(gone).toBeInstanceOf(ROOT_CONTEXT.constructor);
     }
