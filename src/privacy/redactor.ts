@@ -4,8 +4,8 @@ import { CREDENTIAL_WORDS, decodeQueryText, hasPercentEncoding, maskCards, maskC
  * Secrets and personal data never leave the process unredacted.
  *
  * Applied to everything a span or log record carries to the wire — span names, status messages,
- * span, event and link attributes, event names, log bodies and log attributes — just before export (off the request
- * path, in the batch), and once to the resource at start:
+ * span, event and link attributes, event names, log bodies and log attributes — just before
+ * export (off the request path, in the batch), and once to the resource at start:
  *  - by key: a value whose key names a secret (password, token, api key, authorization, cookie,
  *    session ID, card number, CVV, e-mail, phone …) is replaced whole, numbers included;
  *  - by shape: e-mail addresses, payment card numbers (Luhn-checked, so order numbers and
@@ -60,13 +60,6 @@ interface SpanLike {
   links?: Array<{ attributes?: Record<string, unknown> }>;
 }
 
-/**
- * Results of redactString for short strings, which repeat: a service exports the same statement
- * texts, routes, user agents and log messages over and over. Bounded (entries and length), cleared
- * when full. bench/micro/log-burst.mjs (Node 24, quiet 2-core VM, exported winston call in a
- * request span): redaction cost +13 µs per record before this memo and the primitive fast path
- * below; see bench/RESULTS.md, "Redaction on the hot path".
- */
 /** SpanStatusCode.ERROR: a status that cannot be read is reported as an error with no readable message. */
 const SPAN_STATUS_ERROR = 2;
 
@@ -95,6 +88,13 @@ function scrubPart(redact: () => void, replace: () => void): boolean {
   }
 }
 
+/**
+ * Results of redactString for short strings, which repeat: a service exports the same statement
+ * texts, routes, user agents and log messages over and over. Bounded (entries and length), cleared
+ * when full. bench/micro/log-burst.mjs (Node 24, quiet 2-core VM, exported winston call in a
+ * request span): redaction cost +13 µs per record before this memo and the primitive fast path
+ * below; see bench/RESULTS.md, "Redaction on the hot path".
+ */
 const MEMO_MAX_ENTRIES = 4096;
 const MEMO_MAX_LENGTH = 256;
 
@@ -275,9 +275,8 @@ export class Redactor {
    */
   redactSpan(span: SpanLike): boolean {
     try {
-      if (typeof span.name !== 'string') span.name = textOf(span.name);
-      if (!this.enabled) return true;
-      const name = this.redactString(span.name);
+      if (!this.enabled) return this.asText(span);
+      const name = this.redactString(textOf(span.name));
       if (name !== span.name) span.name = name;
       this.redactAttributes(span.attributes);
       // Indexed loops: for…of over the (nearly always empty) events was a quarter of this
@@ -287,15 +286,29 @@ export class Redactor {
       const links = span.links;
       if (links !== undefined) for (let i = 0; i < links.length; i++) this.redactAttributes(links[i].attributes);
       const status = span.status;
-      if (status.message !== undefined) status.message = this.redactString(textOf(status.message));
+      const message = status.message;
+      if (message !== undefined) {
+        const redacted = this.redactString(textOf(message));
+        if (redacted !== message) status.message = redacted;
+      }
       return true;
     } catch {
       return this.scrubSpan(span);
     }
   }
 
+  /** Redaction off: only what the encoder needs, a name, event names and a status message that are strings. */
+  private asText(span: SpanLike): boolean {
+    if (typeof span.name !== 'string') span.name = textOf(span.name);
+    const events = span.events;
+    for (let i = 0; i < events.length; i++) if (typeof events[i].name !== 'string') events[i].name = textOf(events[i].name);
+    const message = span.status.message;
+    if (message !== undefined && typeof message !== 'string') span.status.message = textOf(message);
+    return true;
+  }
+
   private redactEvent(event: { name: string; attributes?: Record<string, unknown> }): void {
-    const name = this.redactString(textOf(event.name));
+    const name = this.enabled ? this.redactString(textOf(event.name)) : textOf(event.name);
     if (name !== event.name) event.name = name;
     this.redactAttributes(event.attributes);
   }
@@ -308,18 +321,21 @@ export class Redactor {
    */
   private scrubSpan(span: SpanLike): boolean {
     const redactName = () => {
-      const name = textOf(span.name);
-      span.name = this.enabled ? this.redactString(name) : name;
+      const text = this.enabled ? this.redactString(textOf(span.name)) : textOf(span.name);
+      if (text !== span.name) span.name = text;
     };
     const redactStatus = () => {
       const status = span.status;
-      if (status.message !== undefined) status.message = this.enabled ? this.redactString(textOf(status.message)) : textOf(status.message);
+      const message = status.message;
+      if (message === undefined) return;
+      const text = this.enabled ? this.redactString(textOf(message)) : textOf(message);
+      if (text !== message) status.message = text;
     };
     return (
       scrubPart(redactName, () => (span.name = UNREADABLE)) &&
+      scrubPart(() => span.events.forEach((e) => this.redactEvent(e)), () => (span.events = [])) &&
       (!this.enabled ||
         (scrubPart(() => this.redactAttributes(span.attributes), () => (span.attributes = {})) &&
-          scrubPart(() => span.events.forEach((e) => this.redactEvent(e)), () => (span.events = [])) &&
           scrubPart(() => span.links?.forEach((l) => this.redactAttributes(l.attributes)), () => (span.links = [])))) &&
       scrubPart(redactStatus, () => (span.status = { code: SPAN_STATUS_ERROR, message: UNREADABLE }))
     );
