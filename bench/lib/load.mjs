@@ -13,6 +13,8 @@ export const ORDER = JSON.stringify({ customerId: 'cust-0042', email: 'jane.doe@
 export function saturate(base, seconds, connections = 32) {
   return new Promise((resolve, reject) => {
     execFile('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', MIX, base], { timeout: (seconds + 30) * 1000 }, (err, stdout) => {
+      // wrk comes from Debian (bench/run.sh installs it; the micro-benchmarks do not).
+      if (err?.code === 'ENOENT') return reject(new Error('wrk is not installed: run bench/run.sh once, or apt-get install wrk'));
       if (err) return reject(err);
       const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
       const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
