@@ -40,7 +40,7 @@ export function renderTables(res) {
     lines.push(`- ${id}: \`cd ${v.cwd} && ${env ? `${env} ` : ''}${v.command}\``);
   }
   lines.push('');
-  lines.push(`| variant | throughput at saturation (req/s) | p50 / p99 at fixed rate (ms) | event-loop delay p99 at the fixed rate (ms) | p50 / p99 one request at a time (ms) | CPU per request (µs) | RSS after warm-up (MB) | start-up to first response (ms) | per winston call in a span (µs CPU${res.params.logWarmReqs ? ', steady state' : ''}) | spans / log records exported per request | exported? |`);
+  lines.push(`| variant | throughput at saturation (req/s) | p50 / p99 at fixed rate (ms) | event-loop delay p99 at the fixed rate (ms) | p50 / p99 one request at a time (ms) | CPU per request (µs) | RSS after warm-up / after the load (MB) | start-up to first response (ms) | per winston call in a span (µs CPU${res.params.logWarmReqs ? ', steady state' : ''}) | spans / log records exported per request | exported? |`);
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [id, v] of Object.entries(s)) {
     const exported = id === 'bare' ? 'n/a' : v.counts ? (v.counts.spansPerReq > 0 ? `yes${v.counts.logsPerReq > 0 ? '' : ' (spans only)'}` : '**no: not compared**') : 'unknown';
@@ -52,7 +52,7 @@ export function renderTables(res) {
       `${f(v.loopDelayP99, 2)}${id === 'bare' || !cmp ? '' : ` (${delta(v.loopDelayP99, bare.loopDelayP99, 2)})`}`,
       `${f(v.quietP50, 2)} / ${f(v.quietP99, 2)}${id === 'bare' || !cmp ? '' : ` (p99 ${delta(v.quietP99, bare.quietP99, 2)})`}`,
       `${f(v.cpuPerReqUs)}${id === 'bare' || !cmp ? '' : ` (**${ratio(v.cpuPerReqUs, bare.cpuPerReqUs)}**)`}`,
-      `${f(v.rssMb)}${id === 'bare' || !cmp ? '' : ` (${delta(v.rssMb, bare.rssMb)})`}`,
+      `${f(v.rssMb)}${id === 'bare' || !cmp ? '' : ` (${delta(v.rssMb, bare.rssMb)})`}${v.rssAfterMb === undefined ? '' : ` / ${f(v.rssAfterMb)}${id === 'bare' || !cmp ? '' : ` (${delta(v.rssAfterMb, bare.rssAfterMb)})`}`}`,
       `${f(v.startupMs)}${id === 'bare' || !cmp ? '' : ` (${delta(v.startupMs, bare.startupMs)})`}`,
       `${f(v.logCallUs, 2)}${id === 'bare' || !cmp ? ' (winston alone)' : ` (${delta(v.logCallUs, bare.logCallUs, 2)}; ${f(v.logsExportedShare * 100)} % exported)`}`,
       v.counts ? `${f(v.counts.spansPerReq, 2)} / ${f(v.counts.logsPerReq, 2)}` : '–',
@@ -61,7 +61,7 @@ export function renderTables(res) {
     lines.push(`| ${row.join(' | ')} |`);
   }
   lines.push('');
-  lines.push('Ratios and differences (in brackets) are against **bare**, from the medians. Spans per request: 200 requests at 100 req/s after a 6.5 s wait (every batch timer has fired), round 1 only.');
+  lines.push(`Ratios and differences (in brackets) are against **bare**, from the medians. RSS after warm-up: after ${res.params.warmS} s at saturation and 1 s idle; after the load: after the saturation phase and the fixed-rate phase as well (V8's young generation has grown by then: bench/RESULTS.md, "Memory after the load"). Spans per request: 200 requests at 100 req/s after a 6.5 s wait (every batch timer has fired), round 1 only.`);
   if (bare.logCallColdUs !== undefined) {
     lines.push('');
     lines.push(`The winston call cold (the first ${res.params.logReqs * res.params.logN} calls of the burst, V8 still compiling the log path; µs CPU per call, medians): ` + Object.entries(s).map(([id, v]) => `${id} ${f(v.logCallColdUs, 2)}${id === 'bare' ? '' : ` (${delta(v.logCallColdUs, bare.logCallColdUs, 2)}; ${f(v.logsExportedColdShare * 100)} % exported)`}`).join(', ') + '.');
@@ -76,10 +76,10 @@ export function renderTables(res) {
   lines.push('');
   lines.push('Exit on SIGTERM after the run (ms, or killed): ' + Object.entries(s).map(([id, v]) => `${id} ${[...new Set(v.stop.map(String))].join('/')}`).join('; ') + '.');
   lines.push('');
-  lines.push(`Per round (req/s · p99 ms · loop-delay p99 ms · one-at-a-time p99 ms · µs CPU/req · MB · start ms · µs/log call${bare.logCallColdUs !== undefined ? ' (cold)' : ''}):`);
+  lines.push(`Per round (req/s · p99 ms · loop-delay p99 ms · one-at-a-time p99 ms · µs CPU/req · MB after warm-up/after the load · start ms · µs/log call${bare.logCallColdUs !== undefined ? ' (cold)' : ''}):`);
   lines.push('');
   for (const [id, v] of Object.entries(s)) {
-    lines.push(`- ${id}: ${v.raw.map((r) => `${f(r.rps)} · ${f(r.p99, 1)} · ${f(r.loopDelayP99, 1)} · ${f(r.quietP99, 1)} · ${f(r.cpuPerReqUs)} · ${f(r.rssMb)} · ${f(r.startupMs)} · ${f(r.logCallUs, 1)}${r.logCallColdUs !== undefined ? ` (${f(r.logCallColdUs, 1)})` : ''}`).join(' | ')}`);
+    lines.push(`- ${id}: ${v.raw.map((r) => `${f(r.rps)} · ${f(r.p99, 1)} · ${f(r.loopDelayP99, 1)} · ${f(r.quietP99, 1)} · ${f(r.cpuPerReqUs)} · ${f(r.rssMb)}${r.rssAfterMb === undefined ? '' : `/${f(r.rssAfterMb)}`} · ${f(r.startupMs)} · ${f(r.logCallUs, 1)}${r.logCallColdUs !== undefined ? ` (${f(r.logCallColdUs, 1)})` : ''}`).join(' | ')}`);
   }
   const c = res.collector;
   lines.push('');
