@@ -8,6 +8,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedRate, request, saturate } from './load.mjs';
 import { ROOT } from '../variants.mjs';
 
+// The children this process started (the apps, the receiver): killed when it exits, a crash
+// included, so that a benchmark that dies does not leave them serving (and holding the
+// caller's pipe open, which looks like a hang).
+const children = new Set();
+process.once('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
 export const DATABASE_URL = process.env.BENCH_PG_URL ?? 'postgres://shop:shop@127.0.0.1:5432/shop';
 export const AMQP_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -88,7 +101,7 @@ export async function dropBroker(name) {
 
 /** bench/lib/receiver.mjs as a child process: counts what arrives; GET /counts. */
 export async function startCountingReceiver() {
-  const proc = spawn(process.execPath, [path.join(ROOT, 'bench/lib/receiver.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = track(spawn(process.execPath, [path.join(ROOT, 'bench/lib/receiver.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const port = await new Promise((resolve, reject) => {
     proc.stdout.once('data', (d) => resolve(Number(/receiver (\d+)/.exec(String(d))?.[1])));
     proc.once('exit', () => reject(new Error('receiver exited')));
@@ -119,7 +132,7 @@ export async function spawnVariantApp({ name, args, env, port, onStdout }) {
   // stdout stays ignored (the app's winston Console output is part of what is measured) unless
   // `onStdout` reads it (V8's --trace-gc lines go there); the last 2 KB of stderr are kept so
   // that a start that fails says why.
-  const proc = spawn(process.execPath, [...args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: String(port), DATABASE_URL, AMQP_URL, ...env }, stdio: ['ignore', onStdout ? 'pipe' : 'ignore', 'pipe'] });
+  const proc = track(spawn(process.execPath, [...args, path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: String(port), DATABASE_URL, AMQP_URL, ...env }, stdio: ['ignore', onStdout ? 'pipe' : 'ignore', 'pipe'] }));
   if (onStdout) proc.stdout.on('data', onStdout);
   let stderrTail = '';
   proc.stderr.on('data', (d) => {
@@ -160,7 +173,7 @@ export async function startBenchApp({ endpoint, table, tag, env = {}, preload = 
     ...env,
   };
   const flags = preload.flatMap((p) => ['--require', p]);
-  const proc = spawn(process.execPath, [...flags, '--require', 'shop-otel/register', path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = track(spawn(process.execPath, [...flags, '--require', 'shop-otel/register', path.join(ROOT, 'bench/app/server.cjs')], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'ignore', 'pipe'] }));
   const stderr = [];
   const heap = [];
   let port;
