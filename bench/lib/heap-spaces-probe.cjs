@@ -1,4 +1,4 @@
-// Preloaded by bench/micro/memory.mjs (--require, before any variant's preload): once a second,
+// Preloaded by bench/micro/memory.mjs and memory-after-load.mjs (--require, before any variant's preload): once a second,
 // the heap's totals and its spaces in use on stderr, so that RSS can be read as young generation,
 // old generation, code, external memory.
 'use strict';
@@ -7,9 +7,13 @@ const mb = (x) => (x / 1048576).toFixed(1);
 // HEAP_PROBE_GC=1 with --expose-gc (memory.mjs BENCH_MEMORY_GC=1): a full GC before each reading,
 // so that the spaces show what is retained, and their sizes (used/capacity) what V8 keeps committed.
 const collect = process.env.HEAP_PROBE_GC === '1' && typeof global.gc === 'function';
-setInterval(() => {
+// HEAP_PROBE_ON_SIGNAL=1 (memory-after-load.mjs): one reading per SIGUSR2 and no timer, so that an
+// idle app stays idle (a reading a second allocates, and lets V8's memory reducer run).
+function report() {
   if (collect) global.gc();
   const m = process.memoryUsage();
   const spaces = v8.getHeapSpaceStatistics().filter((s) => s.space_used_size > 0 || (collect && s.space_size > 0)).map((s) => `${s.space_name.replace('_space', '')}=${mb(s.space_used_size)}${collect ? `/${mb(s.space_size)}` : ''}`);
   process.stderr.write(`heap-spaces heapUsed=${mb(m.heapUsed)} heapTotal=${mb(m.heapTotal)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)} ${spaces.join(' ')}\n`);
-}, 1000).unref();
+}
+if (process.env.HEAP_PROBE_ON_SIGNAL === '1') process.on('SIGUSR2', report);
+else setInterval(report, 1000).unref();
