@@ -1,6 +1,6 @@
-// Preloaded by bench/micro/memory.mjs and memory-after-load.mjs (--require, before any variant's preload): once a second,
-// the heap's totals and its spaces in use on stderr, so that RSS can be read as young generation,
-// old generation, code, external memory.
+// Preloaded by bench/micro/memory.mjs and memory-after-load.mjs (--require, before any variant's
+// preload): once a second (or on SIGUSR2, below), the heap's totals and its spaces in use on
+// stderr, so that RSS can be read as young generation, old generation, code, external memory.
 'use strict';
 const v8 = require('node:v8');
 const mb = (x) => (x / 1048576).toFixed(1);
