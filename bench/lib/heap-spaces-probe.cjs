@@ -8,12 +8,15 @@ const mb = (x) => (x / 1048576).toFixed(1);
 // so that the spaces show what is retained, and their sizes (used/capacity) what V8 keeps committed.
 const collect = process.env.HEAP_PROBE_GC === '1' && typeof global.gc === 'function';
 // HEAP_PROBE_ON_SIGNAL=1 (memory-after-load.mjs): one reading per SIGUSR2 and no timer, so that an
-// idle app stays idle (a reading a second allocates, and lets V8's memory reducer run).
+// idle app stays idle (a reading a second allocates, and lets V8's memory reducer run); each space
+// as used/capacity, the capacity being what the young generation's growth changes.
+const onSignal = process.env.HEAP_PROBE_ON_SIGNAL === '1';
+const capacity = collect || onSignal;
 function report() {
   if (collect) global.gc();
   const m = process.memoryUsage();
-  const spaces = v8.getHeapSpaceStatistics().filter((s) => s.space_used_size > 0 || (collect && s.space_size > 0)).map((s) => `${s.space_name.replace('_space', '')}=${mb(s.space_used_size)}${collect ? `/${mb(s.space_size)}` : ''}`);
+  const spaces = v8.getHeapSpaceStatistics().filter((s) => s.space_used_size > 0 || (capacity && s.space_size > 0)).map((s) => `${s.space_name.replace('_space', '')}=${mb(s.space_used_size)}${capacity ? `/${mb(s.space_size)}` : ''}`);
   process.stderr.write(`heap-spaces heapUsed=${mb(m.heapUsed)} heapTotal=${mb(m.heapTotal)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)} ${spaces.join(' ')}\n`);
 }
-if (process.env.HEAP_PROBE_ON_SIGNAL === '1') process.on('SIGUSR2', report);
+if (onSignal) process.on('SIGUSR2', report);
 else setInterval(report, 1000).unref();
