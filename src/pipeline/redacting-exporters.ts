@@ -4,7 +4,7 @@ import { ShutdownAbort, type ExportGate } from './export-gate';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { LogRecordImplInternals } from '../internal-types';
-import type { Redactor } from '../privacy/redactor';
+import { UNREADABLE, type Redactor } from '../privacy/redactor';
 import type { ExportDrops } from './export-drops';
 import type { PendingLedger, SentBatch } from './pending-ledger';
 
@@ -140,14 +140,73 @@ export class RedactingLogExporter extends RedactingExporter<ReadableLogRecord> i
   }
 
   redact(records: ReadableLogRecord[]): ReadableLogRecord[] {
-    for (const record of records) {
+    let out: ReadableLogRecord[] | undefined;
+    for (let i = 0; i < records.length; i++) {
+      const exportable = this.redactRecord(records[i]);
+      if (!exportable) out ??= records.slice(0, i);
+      else if (out !== undefined) out.push(records[i]);
+    }
+    if (out === undefined) return records;
+    this.unredactable(records.length - out.length);
+    return out;
+  }
+
+  /** In place. False for a record that must not be exported (see scrubRecord); the caller drops and counts it. */
+  private redactRecord(record: ReadableLogRecord): boolean {
+    try {
       this.redactor.redactAttributes(record.attributes as Record<string, unknown>, undefined, record.spanContext);
       const body = record.body;
       const redacted = this.redactor.redactLogBody(body);
       if (redacted !== body) (record as unknown as LogRecordImplInternals)._body = redacted;
+      return true;
+    } catch {
+      return this.scrubRecord(record as unknown as ScrubbableRecord);
     }
-    return records;
   }
+
+  /**
+   * A record whose redaction threw (a frozen attribute map holding a value to replace, a throwing
+   * getter, a Proxy): its attributes are redacted into a fresh map that replaces the record's, a
+   * value or body that cannot be read becomes `[unreadable]`. Like the span side (Redactor's
+   * scrubSpan), one such record costs itself, not its batch: before, the throw failed the whole
+   * batch (up to 128 records the app logged, counted as export_failed). False, and not exported,
+   * when the record cannot take the replacements (a frozen record) or still cannot be read.
+   */
+  private scrubRecord(record: ScrubbableRecord): boolean {
+    try {
+      const ids = readOrUndefined(() => record.spanContext);
+      const attrs = readOrUndefined(() => record.attributes);
+      const copy: Record<string, unknown> = {};
+      const keys = attrs ? (readOrUndefined(() => Object.keys(attrs)) ?? []) : [];
+      for (const key of keys) copy[key] = readOr(() => (attrs as Record<string, unknown>)[key], UNREADABLE);
+      this.redactor.redactAttributes(copy, undefined, ids);
+      const body = readOr<unknown>(() => this.redactor.redactLogBody(record.body), UNREADABLE);
+      record.attributes = copy;
+      record._body = body;
+      return record.attributes === copy && record.body === body;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** The parts of a log record the scrub replaces (LogRecordImpl's public `attributes`, its `_body` behind `body`). */
+interface ScrubbableRecord extends LogRecordImplInternals {
+  attributes: Record<string, unknown> | undefined;
+  readonly body: unknown;
+  readonly spanContext?: { traceId: string; spanId: string };
+}
+
+function readOr<V>(read: () => V, fallback: V): V {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
+function readOrUndefined<V>(read: () => V): V | undefined {
+  return readOr<V | undefined>(read, undefined);
 }
 
 /** The ledger's completion for one batch, made where it cannot see the batch's items (see export()). */

@@ -108,14 +108,82 @@ describe('RedactingLogExporter', () => {
     expect(ledger.size).toBe(0);
   });
 
-  it('a throwing redaction settles the batch the same way', () => {
-    const inner: LogRecordExporter = { export: (_records, done) => done({ code: ExportResultCode.SUCCESS }), shutdown: () => Promise.resolve() };
-    const { drops, ledger, exporter } = pipeline(inner);
+  // One record that cannot be redacted in place costs itself, not its batch (the span side's rule):
+  // before, its throw failed the whole batch, every record the app logged with it counted as
+  // export_failed and never sent.
+  function recordingPipeline() {
+    const sent: ReadableLogRecord[][] = [];
+    const inner: LogRecordExporter = {
+      export(records, done) {
+        sent.push(records);
+        done({ code: ExportResultCode.SUCCESS });
+      },
+      shutdown: () => Promise.resolve(),
+    };
+    return { sent, ...pipeline(inner) };
+  }
+  const attrsOf = (r: ReadableLogRecord) => r.attributes as Record<string, unknown>;
+  // LogRecordImpl's shape where the exporter writes: `body` reads `_body`.
+  const impl = (body: unknown, attributes: object) => ({ _body: body, get body() { return this._body; }, attributes }) as unknown as ReadableLogRecord;
+
+  it('a frozen attribute map holding a secret: the record goes out with a redacted copy, its batch with it', () => {
+    const { sent, drops, ledger, exporter } = recordingPipeline();
+    const frozenMap = impl('checkout', Object.freeze({ 'user.email': 'jane@example.com', note: 'call +7 912 345 67 89', seq: 7 }));
+    const batch = [record(0), frozenMap, impl('mail jane@example.com', { seq: 2 })];
+    for (const r of batch) ledger.admit(r);
+    exporter.export(batch, () => undefined);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toHaveLength(3);
+    expect(attrsOf(sent[0][1])).toEqual({ 'user.email': '[REDACTED]', note: expect.not.stringContaining('912'), seq: 7 });
+    expect(String(sent[0][2].body)).not.toContain('jane@example.com');
+    expect(ledger.size).toBe(0);
+    expect(drops.snapshot()).toEqual({});
+  });
+
+  it('a value or body that cannot be read becomes [unreadable]; the neighbours are untouched', () => {
+    const { sent, drops, exporter } = recordingPipeline();
+    const attributes = Object.freeze(Object.defineProperty({ ok: 'fine' }, 'bad', { enumerable: true, get: () => { throw new Error('getter'); } }));
+    const hostile = { _body: undefined as unknown, get body(): unknown { if (this._body === undefined) throw new Error('body getter'); return this._body; }, attributes } as unknown as ReadableLogRecord;
+    exporter.export([record(0), hostile, record(2)], () => undefined);
+    expect(sent[0].map((r) => r.body)).toEqual(['record 0', '[unreadable]', 'record 2']);
+    expect(attrsOf(sent[0][1])).toEqual({ ok: 'fine', bad: '[unreadable]' });
+    expect(drops.snapshot()).toEqual({});
+  });
+
+  it('a record that can take no replacement is held back and counted as unredactable; the rest of its batch goes out', () => {
+    const { sent, drops, ledger, exporter } = recordingPipeline();
+    const frozenRecord = Object.freeze({ body: 'x', attributes: Object.freeze({ password: 'hunter2' }) }) as unknown as ReadableLogRecord;
+    const unreadableBody = { get body(): string { throw new Error('getter'); }, attributes: {} } as unknown as ReadableLogRecord;
+    const batch = [record(0), frozenRecord, unreadableBody, record(3)];
+    for (const r of batch) ledger.admit(r);
+    exporter.export(batch, () => undefined);
+    expect(sent.map((b) => b.map((r) => r.body))).toEqual([['record 0', 'record 3']]);
+    expect(ledger.size).toBe(0);
+    expect(drops.snapshot()).toEqual({ 'logs/unredactable': 2 });
+  });
+
+  it('a batch of only such records sends nothing and settles', () => {
+    const { sent, drops, ledger, exporter } = recordingPipeline();
     const hostile = { get body(): string { throw new Error('getter'); }, attributes: {} } as unknown as ReadableLogRecord;
     ledger.admit(hostile);
     exporter.export([hostile], () => undefined);
+    expect(sent).toEqual([]);
     expect(ledger.size).toBe(0);
-    expect(drops.snapshot()).toEqual({ 'logs/export_failed': 1 });
+    expect(drops.snapshot()).toEqual({ 'logs/unredactable': 1 });
+  });
+
+  it('redaction off: a record whose body cannot be read is still held back, not sent unchecked or failing its batch', () => {
+    const drops = new ExportDrops();
+    const ledger = new PendingLedger<ReadableLogRecord>('logs', 4, drops);
+    const sent: unknown[][] = [];
+    const inner: LogRecordExporter = { export: (records, done) => { sent.push(records.map((r) => r.body)); done({ code: ExportResultCode.SUCCESS }); }, shutdown: () => Promise.resolve() };
+    const exporter = new RedactingLogExporter(inner, new Redactor(false), new ExportGate(), ledger);
+    const hostile = { get body(): string { throw new Error('getter'); }, attributes: {} } as unknown as ReadableLogRecord;
+    const batch = [record(0), hostile];
+    for (const r of batch) ledger.admit(r);
+    exporter.export(batch, () => undefined);
+    expect(sent).toEqual([['record 0']]);
+    expect(drops.snapshot()).toEqual({ 'logs/unredactable': 1 });
   });
 });
 
