@@ -61,7 +61,7 @@ export function unwrapped<F extends (...args: never[]) => unknown>(fn: F): F {
 /**
  * A plain-http endpoint: our own HTTP/1.1 client (http1-client.ts says why). No proxy is lost by
  * it: the agent the OTLP resolver builds for node:http connects directly too (Node 24's
- * NODE_USE_ENV_PROXY routes only its global agents; checked on 24.22 with HTTP_PROXY set).
+ * NODE_USE_ENV_PROXY routes only its global agents; test/env-proxy.test.ts pins it, on 24 and 22).
  */
 function ownClientFor(url: URL): Http1Client | undefined {
   return url.protocol === 'http:' ? new Http1Client(url) : undefined;
