@@ -108,6 +108,27 @@ describe('RedactingLogExporter', () => {
     expect(ledger.size).toBe(0);
   });
 
+  it('a redaction that throws as a whole (the last line of defence) settles the batch as export_failed', () => {
+    class ThrowingRedaction extends RedactingLogExporter {
+      override redact(): ReadableLogRecord[] {
+        throw new TypeError('redaction broke');
+      }
+    }
+    const drops = new ExportDrops();
+    const ledger = new PendingLedger<ReadableLogRecord>('logs', 4, drops);
+    const sent: number[] = [];
+    const inner: LogRecordExporter = { export: (records, done) => { sent.push(records.length); done({ code: ExportResultCode.SUCCESS }); }, shutdown: () => Promise.resolve() };
+    const exporter = new ThrowingRedaction(inner, new Redactor(true), new ExportGate(), ledger);
+    const batch = [0, 1].map(record);
+    for (const r of batch) ledger.admit(r);
+    const answers: ExportResult[] = [];
+    expect(() => exporter.export(batch, (r) => answers.push(r))).not.toThrow();
+    expect(answers.map((a) => a.code)).toEqual([ExportResultCode.SUCCESS]);
+    expect(sent).toEqual([]);
+    expect(ledger.size).toBe(0);
+    expect(drops.snapshot()).toEqual({ 'logs/export_failed': 2 });
+  });
+
   // One record that cannot be redacted in place costs itself, not its batch (the span side's rule):
   // before, its throw failed the whole batch, every record the app logged with it counted as
   // export_failed and never sent.
