@@ -8,14 +8,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fixedRate, saturate } from '../lib/load.mjs';
 import { rssMb } from '../lib/proc.mjs';
-import { prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { ROOT } from '../variants.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 2);
 const receiver = await startCountingReceiver();
 const table = `memload_${process.pid}`;
-await prepareTable(table);
+const db = await prepareTable(table);
 const probe = ['--require', path.join(ROOT, 'bench/lib/heap-spaces-probe.cjs')];
 const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' };
 const variants = { bare: { args: probe, env: {} }, 'shop-otel': { args: [...probe, '--import', 'shop-otel/register'], env: otel } };
@@ -53,5 +53,8 @@ try {
   }
 } finally {
   receiver.stop();
+  // The table, exchange and queue are this run's: left behind, the queue holds up to 10 000 of its messages.
+  await db.drop().catch(() => undefined);
+  await dropBroker(`memload.${process.pid}`).catch(() => undefined);
 }
 process.exit(0);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedRate } from '../lib/load.mjs';
-import { warmUp, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { dropBroker, warmUp, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 if (spawnSync('strace', ['-V']).status !== 0) {
@@ -19,7 +19,7 @@ if (spawnSync('strace', ['-V']).status !== 0) {
 const [RATE = 800, SECONDS = 6] = process.argv.slice(2).map(Number);
 const receiver = await startCountingReceiver();
 const table = `syscalls_${process.pid}`;
-await prepareTable(table);
+const db = await prepareTable(table);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-strace-'));
 const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' };
 const variants = { bare: { args: [], env: {} }, 'shop-otel': { args: ['--import', 'shop-otel/register'], env: otel } };
@@ -44,6 +44,9 @@ try {
   }
 } finally {
   receiver.stop();
+  // The table, exchange and queue are this run's: left behind, the queue holds up to 10 000 of its messages.
+  await db.drop().catch(() => undefined);
+  await dropBroker(`syscalls.${process.pid}`).catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 }
 process.exit(0);
