@@ -12,6 +12,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     globalSetup: ['test/setup/global-setup.ts'],
+    setupFiles: ['test/setup/broker-cleanup.ts'],
     reporters: ['default', './test/setup/summary-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/alerting.test.ts'], sequence: { groupOrder: 0 } } },

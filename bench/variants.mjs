@@ -36,15 +36,24 @@ export function ablations(receiver) {
   ];
 }
 
-/** @param {string} receiver e.g. http://127.0.0.1:4318 */
-export function variants(receiver) {
-  const otlp = {
+/**
+ * Full export of every signal over OTLP/protobuf to `receiver`: what the main bench gives every
+ * OpenTelemetry variant, and the micro-benchmarks their shop-otel variant.
+ * @param {string} receiver e.g. http://127.0.0.1:4318
+ */
+export function otlpEnv(receiver) {
+  return {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_LOGS_EXPORTER: 'otlp',
     OTEL_METRICS_EXPORTER: 'otlp',
   };
+}
+
+/** @param {string} receiver e.g. http://127.0.0.1:4318 */
+export function variants(receiver) {
+  const otlp = otlpEnv(receiver);
   return [
     { id: 'bare', label: 'no instrumentation', cwd: ROOT, args: [], env: {}, exportsLogs: false },
     { id: 'shop-otel', label: 'shop-otel/register', cwd: ROOT, args: ['--import', 'shop-otel/register'], env: { ...otlp }, exportsLogs: true },

@@ -8,8 +8,9 @@ import pg from 'pg';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMQP_URL, listeningPort, otelEnv, PG_URL, REPO, runFixture, uniqueName, type Fixture } from './support/fixture';
+import { queueName } from './support/broker';
 import { startReceiver, type ReceivedLog, type Receiver } from './support/otlp-receiver';
-import { runSampleTraffic, startSampleShop } from './support/sample-shop';
+import { dropSampleShopBroker, runSampleTraffic, startSampleShop } from './support/sample-shop';
 // The same stack the demo runs: our collector build, Debian's Prometheus, rsyslog as the SIEM input.
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment
 // @ts-ignore -- a plain .mjs module of the scripts, typed loosely here
@@ -252,7 +253,7 @@ describe('end to end: the sample shop through the collector to Prometheus, the S
     pipeline = await stack.startStack({ dir, ports, collector: { binary } });
     // A service of our own beside the shop, for what the shop does not do: a 5xx, a slow statement.
     app = runFixture('component-app.mjs', {
-      env: { ...otelEnv(pipeline.otlpEndpoint, 'e2e-app'), SHOP_OTEL_COMPONENT: 'shop-api', DATABASE_URL: PG_URL, AMQP_URL, QUEUE: uniqueName('e2e') },
+      env: { ...otelEnv(pipeline.otlpEndpoint, 'e2e-app'), SHOP_OTEL_COMPONENT: 'shop-api', DATABASE_URL: PG_URL, AMQP_URL, QUEUE: queueName('e2e') },
     });
     appUrl = `http://127.0.0.1:${await listeningPort(app)}`;
     shop = await startSampleShop(pipeline.otlpEndpoint, shopPorts, path.join(dir, 'files'), 'test-e2e.');
@@ -265,6 +266,8 @@ describe('end to end: the sample shop through the collector to Prometheus, the S
   afterAll(async () => {
     await app?.stop('SIGTERM');
     await shop?.stop('SIGINT');
+    // The shop's namespace is durable: its queues and exchanges would outlive the run.
+    if (shop) await dropSampleShopBroker('test-e2e.').catch((e) => process.stderr.write(`the shop's queues not deleted: ${e}\n`));
     await pipeline?.stop();
     await store?.close();
   }, 60_000);

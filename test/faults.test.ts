@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrdersTable } from './support/db';
 import { AMQP_URL, listeningPort, otelEnv, PG_URL, runFixture, uniqueName, type Fixture } from './support/fixture';
+import { queueName } from './support/broker';
 import { startReceiver, type Fault, type Receiver } from './support/otlp-receiver';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 
@@ -147,7 +148,7 @@ describe('collector faults', () => {
         OTEL_BLRP_MAX_QUEUE_SIZE: '1000',
         DATABASE_URL: PG_URL,
         AMQP_URL,
-        QUEUE: uniqueName('q'),
+        QUEUE: queueName('q'),
         TABLE: db.table,
       };
       app = runFixture('fault-app.mjs', { env });
@@ -252,7 +253,7 @@ describe('PostgreSQL and RabbitMQ going away in the middle of traffic', () => {
       pgUrl.port = String(pgProxy.port);
       const amqpUrl = new URL(AMQP_URL);
       amqpUrl.port = String(amqpProxy.port);
-      const env = { ...otelEnv(receiver.url, service), DATABASE_URL: pgUrl.toString(), AMQP_URL: amqpUrl.toString(), QUEUE: uniqueName('q'), TABLE: db.table };
+      const env = { ...otelEnv(receiver.url, service), DATABASE_URL: pgUrl.toString(), AMQP_URL: amqpUrl.toString(), QUEUE: queueName('q'), TABLE: db.table };
       app = runFixture('fault-app.mjs', { env });
       const url = `http://127.0.0.1:${await listeningPort(app)}`;
       const proxy = which === 'PostgreSQL' ? pgProxy : amqpProxy;

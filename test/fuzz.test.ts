@@ -2,6 +2,7 @@ import amqp from 'amqplib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMQP_URL, listeningPort, otelEnv, runFixture, uniqueName, type Fixture } from './support/fixture';
+import { queueName } from './support/broker';
 import { startReceiver, type Receiver } from './support/otlp-receiver';
 
 /**
@@ -19,7 +20,7 @@ let receiver: Receiver;
 let app: Fixture;
 let url: string;
 let service: string;
-const queue = uniqueName('fuzz');
+const queue = queueName('fuzz');
 
 beforeAll(async () => {
   receiver = await startReceiver();

@@ -1,7 +1,8 @@
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrdersTable } from './support/db';
-import { AMQP_URL, listeningPort, otelEnv, PG_URL, runFixture, uniqueName, type Fixture } from './support/fixture';
+import { AMQP_URL, listeningPort, otelEnv, PG_URL, runFixture, type Fixture } from './support/fixture';
+import { queueName } from './support/broker';
 import { startReceiver, type Receiver } from './support/otlp-receiver';
 
 /** Where IDs come from, and what happens to bad ones: dropped with a diagnostic, never propagated. */
@@ -12,7 +13,7 @@ describe('business IDs: sources, validation, hostile input', () => {
   let worker: Fixture;
   let customers: Fixture;
   let url: string;
-  const queue = uniqueName('ids');
+  const queue = queueName('ids');
 
   beforeAll(async () => {
     receiver = await startReceiver();

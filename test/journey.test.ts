@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrdersTable } from './support/db';
-import { AMQP_URL, listeningPort, otelEnv, PG_URL, runFixture, uniqueName, type Fixture } from './support/fixture';
+import { AMQP_URL, listeningPort, otelEnv, PG_URL, runFixture, type Fixture } from './support/fixture';
+import { queueName } from './support/broker';
 import { startReceiver, type Receiver, type ReceivedSpan } from './support/otlp-receiver';
 
 /**
@@ -16,7 +17,7 @@ describe('order journey: HTTP -> pg -> publish -> consume -> pg, across processe
   let worker: Fixture;
   let customers: Fixture;
   let apiUrl: string;
-  const queue = uniqueName('orders');
+  const queue = queueName('orders');
 
   beforeAll(async () => {
     receiver = await startReceiver();

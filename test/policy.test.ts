@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AMQP_URL, listeningPort, otelEnv, PG_URL, runFixture, uniqueName, type Fixture } from './support/fixture';
+import { queueName } from './support/broker';
 import { startReceiver, type ReceivedLog, type Receiver } from './support/otlp-receiver';
 
 /**
@@ -30,7 +31,7 @@ async function startComponent(component: string, env: Record<string, string> = {
       SHOP_OTEL_COMPONENT: component,
       DATABASE_URL: PG_URL,
       AMQP_URL,
-      QUEUE: uniqueName('policy'),
+      QUEUE: queueName('policy'),
       SHOP_OTEL_SLOW_RESPONSE_MS: '200',
       SHOP_OTEL_SLOW_QUERY_MS: '100',
       SHOP_OTEL_INFO_EVENTS_PER_SECOND: '1000',

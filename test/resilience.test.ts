@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrdersTable } from './support/db';
 import { AMQP_URL, listeningPort, otelEnv, PG_URL, runFixture, uniqueName } from './support/fixture';
+import { queueName } from './support/broker';
 import { startReceiver, type Receiver } from './support/otlp-receiver';
 
 /** A collector that is down or slow costs the app nothing visible, and never holds up its exit. */
@@ -41,7 +42,7 @@ describe('collector down or slow', () => {
         SHOP_OTEL_SHUTDOWN_TIMEOUT_MS: String(BOUND_MS),
         DATABASE_URL: PG_URL,
         AMQP_URL,
-        QUEUE: uniqueName('q'),
+        QUEUE: queueName('q'),
         TABLE: db.table,
       };
       const app = runFixture('order-api.mjs', { env });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, type Fixture } from './support/fixture';
-import { runSampleTraffic, startSampleShop } from './support/sample-shop';
+import { dropSampleShopBroker, runSampleTraffic, startSampleShop } from './support/sample-shop';
 import { startReceiver, type Receiver } from './support/otlp-receiver';
 import path from 'node:path';
 
@@ -20,6 +20,8 @@ describe('the sample shop, instrumented with no code change', () => {
   });
   afterAll(async () => {
     await shop?.stop('SIGINT');
+    // The shop's namespace is durable: its queues and exchanges would outlive the run.
+    if (shop) await dropSampleShopBroker('test-samples.').catch((e) => process.stderr.write(`the shop's queues not deleted: ${e}\n`));
     await receiver?.close();
   });
 

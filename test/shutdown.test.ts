@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrdersTable } from './support/db';
 import { AMQP_URL, listeningPort, otelEnv, PG_URL, runFixture, uniqueName } from './support/fixture';
+import { queueName } from './support/broker';
 import { startReceiver, type Receiver } from './support/otlp-receiver';
 import { closedPort } from './support/ports';
 
@@ -23,7 +24,7 @@ describe('shutdown without loss', () => {
   it('SIGTERM with the app’s own handler: the handler runs, the app exits by itself, every record arrives', async () => {
     const service = uniqueName('sigterm-app');
     // Long batch delay: without the flush at SIGTERM these records would still be queued.
-    const env = { ...otelEnv(receiver.url, service), OTEL_BLRP_SCHEDULE_DELAY: '30000', OTEL_BSP_SCHEDULE_DELAY: '30000', DATABASE_URL: PG_URL, AMQP_URL, QUEUE: uniqueName('q'), TABLE: db.table };
+    const env = { ...otelEnv(receiver.url, service), OTEL_BLRP_SCHEDULE_DELAY: '30000', OTEL_BSP_SCHEDULE_DELAY: '30000', DATABASE_URL: PG_URL, AMQP_URL, QUEUE: queueName('q'), TABLE: db.table };
     const app = runFixture('order-api.mjs', { env });
     const port = await listeningPort(app);
     const r = await fetch(`http://127.0.0.1:${port}/log-burst?n=700`, { method: 'POST' });

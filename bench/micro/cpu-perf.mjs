@@ -34,7 +34,7 @@ import path from 'node:path';
 import { fixedRate } from '../lib/load.mjs';
 import { alternatingRounds, dropBroker, warmUp, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
-import { ROOT } from '../variants.mjs';
+import { otlpEnv, ROOT } from '../variants.mjs';
 
 const [RATE = 800, COUNT = 12000, WARM = 4000, ROUNDS = 1] = process.argv.slice(2, 6).map(Number);
 const FREQ = Number(process.env.CPU_PERF_FREQ ?? 1999);
@@ -51,7 +51,7 @@ const receiver = await startCountingReceiver();
 const table = `cpuperf_${process.pid}`;
 const db = await prepareTable(table);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-perf-'));
-const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' };
+const otel = otlpEnv(receiver.url);
 const variants = {
   bare: { args: [], env: {} },
   'shop-otel': { args: ['--import', 'shop-otel/register'], env: otel },

@@ -10,12 +10,13 @@ import { cpuFineMs, rssMb } from '../lib/proc.mjs';
 import { fixedRate } from '../lib/load.mjs';
 import { alternatingRounds, dropBroker, warmUp, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
+import { otlpEnv } from '../variants.mjs';
 
 const [ROUNDS = 3, RATE = 450, SECONDS = 10] = process.argv.slice(2).map(Number);
 const receiver = await startCountingReceiver();
 const table = `cpureq_${process.pid}`;
 const db = await prepareTable(table);
-const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' };
+const otel = otlpEnv(receiver.url);
 const reg = ['--import', 'shop-otel/register'];
 const rows = JSON.parse(process.env.CPU_REQUEST_CONFIGS ?? '{"shop-otel": {}}');
 const configs = {

@@ -16,11 +16,12 @@ import { fixedRate } from '../lib/load.mjs';
 import { rssMb } from '../lib/proc.mjs';
 import { alternatingRounds, spawnVariantApp, startCountingReceiver, warmUp } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
+import { otlpEnv } from '../variants.mjs';
 
 const [ROUNDS = 2, RATE = 450, SECONDS = 10] = process.argv.slice(2, 5).map(Number);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const receiver = await startCountingReceiver();
-const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp', OTEL_SERVICE_NAME: 'gc-promotion' };
+const otel = { ...otlpEnv(receiver.url), OTEL_SERVICE_NAME: 'gc-promotion' };
 const row = (register, { NODE_FLAGS = '', ...env } = {}) => ({ args: [...NODE_FLAGS.split(' ').filter(Boolean), ...(register ? ['--import', register] : [])], env: { ...otel, ...env } });
 const configs = {
   bare: row(undefined),

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedRate, sequential } from '../lib/load.mjs';
 import { dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
+import { otlpEnv } from '../variants.mjs';
 
 const variant = process.argv[2] ?? 'shop-otel';
 const WARM = Number(process.argv[3] ?? 10);
@@ -19,7 +20,7 @@ const PATH = process.env.JIT_TRACE_PATH ?? '/log-burst?n=250';
 const receiver = await startCountingReceiver();
 const table = `jittrace_${process.pid}`;
 const db = await prepareTable(table);
-const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' };
+const otel = otlpEnv(receiver.url);
 let phase = 'start';
 const seen = { start: [], warm: [], measured: [], after: [] };
 let partial = '';

@@ -12,6 +12,7 @@ import { cpuByThreadMs, cpuFineMs } from '../lib/proc.mjs';
 import { sequential } from '../lib/load.mjs';
 import { alternatingRounds, dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
+import { otlpEnv } from '../variants.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const L = 40;
@@ -22,7 +23,7 @@ const WARM = Number(process.env.LOG_BURST_WARM ?? 10);
 const receiver = await startCountingReceiver();
 const table = `logburst_${process.pid}`;
 const db = await prepareTable(table);
-const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' };
+const otel = otlpEnv(receiver.url);
 const reg = ['--import', 'shop-otel/register'];
 const configs = {
   bare: { args: [], env: {} },

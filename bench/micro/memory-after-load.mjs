@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fixedRate, saturate } from '../lib/load.mjs';
 import { rssMb } from '../lib/proc.mjs';
 import { dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
-import { ROOT } from '../variants.mjs';
+import { otlpEnv, ROOT } from '../variants.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
 const ROUNDS = Number(process.argv[2] ?? 2);
@@ -17,7 +17,7 @@ const receiver = await startCountingReceiver();
 const table = `memload_${process.pid}`;
 const db = await prepareTable(table);
 const probe = ['--require', path.join(ROOT, 'bench/lib/heap-spaces-probe.cjs')];
-const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' };
+const otel = otlpEnv(receiver.url);
 const variants = { bare: { args: probe, env: {} }, 'shop-otel': { args: [...probe, '--import', 'shop-otel/register'], env: otel } };
 try {
   for (let round = 0; round < ROUNDS; round++) {

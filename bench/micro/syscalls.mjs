@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fixedRate } from '../lib/load.mjs';
 import { dropBroker, warmUp, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
+import { otlpEnv } from '../variants.mjs';
 
 if (spawnSync('strace', ['-V']).status !== 0) {
   console.error('syscalls: `strace` is not installed (Debian: apt-get install strace)');
@@ -21,7 +22,7 @@ const receiver = await startCountingReceiver();
 const table = `syscalls_${process.pid}`;
 const db = await prepareTable(table);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-otel-strace-'));
-const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' };
+const otel = otlpEnv(receiver.url);
 const variants = { bare: { args: [], env: {} }, 'shop-otel': { args: ['--import', 'shop-otel/register'], env: otel } };
 const requests = RATE * SECONDS;
 try {

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import amqp from 'amqplib';
-import { AMQP_URL, otelEnv, REPO, runFixture, type Fixture } from './fixture';
+import { otelEnv, REPO, runFixture, type Fixture } from './fixture';
+import { dropBrokerObjects } from './broker';
 
 /** The sample shop's HTTP ports for one test file (each file its own, so files can run in parallel). */
 export interface ShopPorts { SHOP_API_PORT: string; CRM_API_PORT: string; MES_API_PORT: string; FILE_STORE_PORT: string }
@@ -37,12 +37,8 @@ export async function runSampleTraffic(ports: ShopPorts, args: string[]): Promis
  * otherwise leave four queues and two exchanges on the broker for every run.
  */
 export async function dropSampleShopBroker(namespace: string): Promise<void> {
-  const connection = await amqp.connect(AMQP_URL);
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of ['shop.dead-letters', 'shop-internal.orders', 'mes.orders', 'crm.order-status']) await channel.deleteQueue(`${namespace}${queue}`);
-    for (const exchange of ['shop.events', 'shop.dlx']) await channel.deleteExchange(`${namespace}${exchange}`);
-  } finally {
-    await connection.close();
-  }
+  await dropBrokerObjects(
+    ['shop.dead-letters', 'shop-internal.orders', 'mes.orders', 'crm.order-status'].map((q) => `${namespace}${q}`),
+    ['shop.events', 'shop.dlx'].map((x) => `${namespace}${x}`),
+  );
 }
