@@ -4,6 +4,9 @@
 // and shop-otel, alternating rounds. The app is read on SIGUSR2 (bench/lib/heap-spaces-probe.cjs
 // HEAP_PROBE_ON_SIGNAL=1): no timer of the probe's own, so an idle app stays idle.
 //   node bench/micro/memory-after-load.mjs [rounds]     (2 by default; needs the services and wrk)
+//   MEMORY_CONFIGS='{"label": {...env}}' replaces the shop-otel row (bare is always run), as
+//   cpu-request.mjs's CPU_REQUEST_CONFIGS; MEMORY_WARM_UP_ONLY=1 stops each round after the
+//   first reading (the table's "RSS after warm-up"), ~10 s a round.
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fixedRate, saturate } from '../lib/load.mjs';
@@ -18,7 +21,12 @@ const table = `memload_${process.pid}`;
 const db = await prepareTable(table);
 const probe = ['--require', path.join(ROOT, 'bench/lib/heap-spaces-probe.cjs')];
 const otel = otlpEnv(receiver.url);
-const variants = { bare: { args: probe, env: {} }, 'shop-otel': { args: [...probe, '--import', 'shop-otel/register'], env: otel } };
+const rows = JSON.parse(process.env.MEMORY_CONFIGS ?? '{"shop-otel": {}}');
+const warmUpOnly = process.env.MEMORY_WARM_UP_ONLY === '1';
+const variants = {
+  bare: { args: probe, env: {} },
+  ...Object.fromEntries(Object.entries(rows).map(([k, e]) => [k, { args: [...probe, '--import', 'shop-otel/register'], env: { ...otel, ...e } }])),
+};
 try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, v] of Object.entries(variants)) {
@@ -38,6 +46,11 @@ try {
       await saturate(app.base, 3);
       await sleep(1000);
       lines.push(await read('after the warm-up'));
+      if (warmUpOnly) {
+        console.log(`round ${round + 1} ${name}\n${lines.join('\n')}`);
+        await app.stop();
+        continue;
+      }
       await saturate(app.base, 8);
       await sleep(1000);
       await fixedRate(app.base, 800, 800 * 6);
