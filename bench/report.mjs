@@ -62,6 +62,15 @@ export function renderTables(res) {
   }
   lines.push('');
   lines.push(`Ratios and differences (in brackets) are against **bare**, from the medians. RSS after warm-up: after ${res.params.warmS} s at saturation and 1 s idle; after the load: after the saturation phase and the fixed-rate phase as well (V8's young generation has grown by then: bench/RESULTS.md, "Memory after the load"). Spans per request: 200 requests at 100 req/s after a 6.5 s wait (every batch timer has fired), round 1 only.`);
+  if (bare.raw.some((r) => r.youngMb !== undefined)) {
+    // Whether V8 doubled the young generation within the warm-up moves RSS after it by ~32 MB
+    // (bench/RESULTS.md, "Memory after the warm-up: a step of V8's young generation").
+    const youngs = bare.raw.map((r) => r.youngMb).filter(Number.isFinite).sort((x, y) => x - y);
+    const bareYoung = youngs[Math.floor((youngs.length - 1) / 2)];
+    const stepped = (v) => `${v.raw.filter((r) => r.youngMb > bareYoung).length} of ${v.raw.length}`;
+    lines.push('');
+    lines.push(`V8's young generation at the warm-up reading: bare's ${f(bareYoung)} MiB (its lower median); rounds in which a variant's was larger: ` + Object.entries(s).filter(([id]) => id !== 'bare').map(([id, v]) => `${id} ${stepped(v)}`).join(', ') + '.');
+  }
   if (bare.logCallColdUs !== undefined) {
     lines.push('');
     lines.push(`The winston call cold (the first ${res.params.logReqs * res.params.logN} calls of the burst, V8 still compiling the log path; µs CPU per call, medians): ` + Object.entries(s).map(([id, v]) => `${id} ${f(v.logCallColdUs, 2)}${id === 'bare' ? '' : ` (${delta(v.logCallColdUs, bare.logCallColdUs, 2)}; ${f(v.logsExportedColdShare * 100)} % exported)`}`).join(', ') + '.');
@@ -76,10 +85,11 @@ export function renderTables(res) {
   lines.push('');
   lines.push('Exit on SIGTERM after the run (ms, or killed): ' + Object.entries(s).map(([id, v]) => `${id} ${[...new Set(v.stop.map(String))].join('/')}`).join('; ') + '.');
   lines.push('');
-  lines.push(`Per round (req/s · p99 ms · loop-delay p99 ms · one-at-a-time p99 ms · µs CPU/req · MB after warm-up/after the load · start ms · µs/log call${bare.logCallColdUs !== undefined ? ' (cold)' : ''}):`);
+  const young = bare.raw.some((r) => r.youngMb !== undefined);
+  lines.push(`Per round (req/s · p99 ms · loop-delay p99 ms · one-at-a-time p99 ms · µs CPU/req · MB after warm-up/after the load${young ? " [V8's young generation then, MiB]" : ''} · start ms · µs/log call${bare.logCallColdUs !== undefined ? ' (cold)' : ''}):`);
   lines.push('');
   for (const [id, v] of Object.entries(s)) {
-    lines.push(`- ${id}: ${v.raw.map((r) => `${f(r.rps)} · ${f(r.p99, 1)} · ${f(r.loopDelayP99, 1)} · ${f(r.quietP99, 1)} · ${f(r.cpuPerReqUs)} · ${f(r.rssMb)}${r.rssAfterMb === undefined ? '' : `/${f(r.rssAfterMb)}`} · ${f(r.startupMs)} · ${f(r.logCallUs, 1)}${r.logCallColdUs !== undefined ? ` (${f(r.logCallColdUs, 1)})` : ''}`).join(' | ')}`);
+    lines.push(`- ${id}: ${v.raw.map((r) => `${f(r.rps)} · ${f(r.p99, 1)} · ${f(r.loopDelayP99, 1)} · ${f(r.quietP99, 1)} · ${f(r.cpuPerReqUs)} · ${f(r.rssMb)}${r.rssAfterMb === undefined ? '' : `/${f(r.rssAfterMb)}`}${r.youngMb === undefined ? '' : ` [${f(r.youngMb)}/${f(r.youngAfterMb)}]`} · ${f(r.startupMs)} · ${f(r.logCallUs, 1)}${r.logCallColdUs !== undefined ? ` (${f(r.logCallColdUs, 1)})` : ''}`).join(' | ')}`);
   }
   const c = res.collector;
   lines.push('');

@@ -90,6 +90,25 @@ async function stopApp(app) {
   return ok ? Math.round(performance.now() - t0) : 'killed after 5 s';
 }
 
+/** The app's young generation capacity and old space in use (bench/lib/loop-delay-probe.cjs), or undefined if it does not answer within 2 s. */
+function askHeap(app) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      app.proc.off('message', onMessage);
+      resolve(undefined);
+    }, 2000);
+    timer.unref();
+    function onMessage(m) {
+      if (!m?.heap) return;
+      clearTimeout(timer);
+      app.proc.off('message', onMessage);
+      resolve(m.heap);
+    }
+    app.proc.on('message', onMessage);
+    app.proc.send('heap');
+  });
+}
+
 /** One variant, one round: every figure but the collector's. */
 async function runOne(v, round, rate, receiver) {
   const r = { round };
@@ -101,6 +120,7 @@ async function runOne(v, round, rate, receiver) {
     await saturate(BASE, P.warmS);
     await sleep(1000);
     r.rssMb = rssMb(pid);
+    r.youngMb = (await askHeap(app))?.youngMb;
     // Throughput at saturation.
     const sat = await saturate(BASE, P.satS);
     r.rps = sat.rps;
@@ -113,6 +133,7 @@ async function runOne(v, round, rate, receiver) {
     r.cpuPerReqUs = ((cpuMs(pid) - c0) * 1000) / fixed.count;
     Object.assign(r, { p50: fixed.p50, p90: fixed.p90, p99: fixed.p99, fixedErrors: fixed.errors, fixedSeconds: fixed.seconds });
     r.rssAfterMb = rssMb(pid);
+    r.youngAfterMb = (await askHeap(app))?.youngMb;
     // The app's event-loop delay under the same fixed rate (a phase of its own: the probe's 1 ms
     // timer stays out of the CPU window above), then latency one request at a time.
     const delay = new Promise((resolve) => {

@@ -2,9 +2,14 @@
 // the app's event-loop delay while the runner asks for it, over the IPC channel the runner opens.
 // 'start' enables perf_hooks' monitorEventLoopDelay (1 ms resolution), 'stop' answers with its
 // p50/p99/max in ms and disables it. Off between phases, so it costs nothing in the CPU windows;
-// the channel is unref'd: it never holds the app open.
+// the channel is unref'd: it never holds the app open. 'heap' answers with the young
+// generation's capacity (MiB, both semi-spaces as V8 reports them) and the old space in use: the
+// runner asks beside each RSS reading, because V8 doubling the young generation (+32 MB) in the
+// warm-up or not is most of the difference between rounds (bench/RESULTS.md, "Memory after the
+// warm-up").
 'use strict';
 const { monitorEventLoopDelay } = require('node:perf_hooks');
+const v8 = require('node:v8');
 
 if (typeof process.send === 'function') {
   let h;
@@ -16,6 +21,10 @@ if (typeof process.send === 'function') {
       h.disable();
       process.send({ loopDelay: { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, samples: h.count } });
       h = undefined;
+    } else if (m === 'heap') {
+      const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((sp) => [sp.space_name, sp]));
+      const mib = (x) => (x ?? 0) / 1048576;
+      process.send({ heap: { youngMb: mib(spaces.new_space?.space_size), oldUsedMb: mib(spaces.old_space?.space_used_size) } });
     }
   });
   process.channel?.unref();
