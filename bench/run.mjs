@@ -13,7 +13,7 @@ import { fixedRate, quietLatency, request, saturate, sequential } from './lib/lo
 import { ablations, peerDir, ROOT, variants } from './variants.mjs';
 import { runCollectorBench } from './collector.mjs';
 import { writeResults } from './report.mjs';
-import { startCountingReceiver } from './lib/harness.mjs';
+import { dropBroker, startCountingReceiver } from './lib/harness.mjs';
 import { freePort } from '../scripts/pipeline/ports.mjs';
 
 const argv = process.argv.slice(2);
@@ -210,6 +210,9 @@ async function main() {
   const started = new Date();
   const receiver = await startCountingReceiver();
   await prepareDb();
+  // The app's queue (bench/app/server.cjs: bench.orders, capped at 10 000 messages, no consumer)
+  // starts empty, as the table does and as on a fresh machine, not full from the last run.
+  await dropBroker('bench.orders', 'bench.events');
   let list = variants(receiver.url);
   if (flag('--ablation')) list = [...list.filter((v) => v.id === 'bare' || v.id === 'shop-otel'), ...ablations(receiver.url)];
   if (ONLY) list = list.filter((v) => v.id === 'bare' || ONLY.includes(v.id));
@@ -321,6 +324,7 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   const out = opt('--out', path.join(dir, 'latest.json'));
   writeFileSync(out, JSON.stringify(result, null, 2));
+  await dropBroker('bench.orders', 'bench.events').catch((e) => log(`the app's queue not deleted: ${e.message}`));
   // A run written elsewhere (--out) leaves RESULTS.md alone: `node bench/report.mjs FILE` writes it.
   const toMd = opt('--out', undefined) === undefined || flag('--ablation');
   if (toMd) writeResults(result);
