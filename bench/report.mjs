@@ -63,8 +63,8 @@ export function renderTables(res) {
   lines.push('');
   lines.push(`Ratios and differences (in brackets) are against **bare**, from the medians. RSS after warm-up: after ${res.params.warmS} s at saturation and 1 s idle; after the load: after the saturation phase and the fixed-rate phase as well (V8's young generation has grown by then: bench/RESULTS.md, "Memory after the load"). Spans per request: 200 requests at 100 req/s after a 6.5 s wait (every batch timer has fired), round 1 only.`);
   if (bare.raw.some((r) => r.youngMb !== undefined)) {
-    // Whether V8 doubled the young generation within the warm-up moves RSS after it by ~32 MB
-    // (bench/RESULTS.md, "Memory after the warm-up: a step of V8's young generation").
+    // Whether V8 has doubled the young generation by the warm-up reading moves RSS after it by up
+    // to ~32 MB (bench/RESULTS.md, "Memory after the warm-up: a step of V8's young generation").
     const youngs = bare.raw.map((r) => r.youngMb).filter(Number.isFinite).sort((x, y) => x - y);
     const bareYoung = youngs[Math.floor((youngs.length - 1) / 2)];
     const stepped = (v) => `${v.raw.filter((r) => r.youngMb > bareYoung).length} of ${v.raw.length}`;

@@ -90,7 +90,7 @@ async function stopApp(app) {
   return ok ? Math.round(performance.now() - t0) : 'killed after 5 s';
 }
 
-/** The app's young generation capacity and old space in use (bench/lib/loop-delay-probe.cjs), or undefined if it does not answer within 2 s. */
+/** The app's young generation capacity in MiB (bench/lib/loop-delay-probe.cjs), as `{ youngMb }`, or undefined if it does not answer within 2 s. */
 function askHeap(app) {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {

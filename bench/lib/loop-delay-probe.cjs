@@ -3,10 +3,9 @@
 // 'start' enables perf_hooks' monitorEventLoopDelay (1 ms resolution), 'stop' answers with its
 // p50/p99/max in ms and disables it. Off between phases, so it costs nothing in the CPU windows;
 // the channel is unref'd: it never holds the app open. 'heap' answers with the young
-// generation's capacity (MiB, both semi-spaces as V8 reports them) and the old space in use: the
-// runner asks beside each RSS reading, because V8 doubling the young generation (+32 MB) in the
-// warm-up or not is most of the difference between rounds (bench/RESULTS.md, "Memory after the
-// warm-up").
+// generation's capacity (MiB, as V8 reports its new space): the runner asks beside each RSS
+// reading, because V8's young generation (whether it has doubled, +32 MB, and how much of it is
+// resident) moves RSS from round to round (bench/RESULTS.md, "Memory after the warm-up").
 'use strict';
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const v8 = require('node:v8');
@@ -24,7 +23,7 @@ if (typeof process.send === 'function') {
     } else if (m === 'heap') {
       const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((sp) => [sp.space_name, sp]));
       const mib = (x) => (x ?? 0) / 1048576;
-      process.send({ heap: { youngMb: mib(spaces.new_space?.space_size), oldUsedMb: mib(spaces.old_space?.space_used_size) } });
+      process.send({ heap: { youngMb: mib(spaces.new_space?.space_size) } });
     }
   });
   process.channel?.unref();
