@@ -62,6 +62,16 @@ export function renderTables(res) {
   }
   lines.push('');
   lines.push(`Ratios and differences (in brackets) are against **bare**, from the medians. RSS after warm-up: after ${res.params.warmS} s at saturation and 1 s idle; after the load: after the saturation phase and the fixed-rate phase as well (V8's young generation has grown by then: bench/RESULTS.md, "Memory after the load"). Spans per request: 200 requests at 100 req/s after a 6.5 s wait (every batch timer has fired), round 1 only.`);
+  // CPU added per request, in µs: the figure that carries from host to host (a ratio to bare moves
+  // with what the host charges the bare service), and shop-otel's as a share of the best peer's,
+  // the issue's second CPU target. Peers are the other distributions (not the ablation rows).
+  const added = (v) => v.cpuPerReqUs - bare.cpuPerReqUs;
+  const peers = Object.entries(s).filter(([id]) => id !== 'bare' && id !== 'shop-otel' && !id.startsWith('so:') && Number.isFinite(added(s[id])));
+  if (s['shop-otel'] && peers.length > 0) {
+    const [bestId, best] = peers.reduce((a, b) => (added(b[1]) < added(a[1]) ? b : a));
+    lines.push('');
+    lines.push(`CPU added per request (µs over bare's ${f(bare.cpuPerReqUs)}): shop-otel +${f(added(s['shop-otel']))}, **${f((added(s['shop-otel']) / added(best)) * 100)} % of the best peer's** (${bestId} +${f(added(best))}); ` + peers.filter(([id]) => id !== bestId).map(([id, v]) => `${id} +${f(added(v))}`).join(', ') + '.');
+  }
   if (bare.raw.some((r) => r.youngMb !== undefined)) {
     // Whether V8 has doubled the young generation by the warm-up reading moves RSS after it by up
     // to ~32 MB (bench/RESULTS.md, "Memory after the warm-up: a step of V8's young generation").
