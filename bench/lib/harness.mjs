@@ -84,6 +84,16 @@ export async function warmUp(base, rate, settle = rate, connections = undefined)
 }
 
 /**
+ * The shop-otel rows a micro-benchmark takes from an environment variable holding
+ * '{"<label>": {<variables>}, …}' (`fallback` when it is unset): each row started with `args`,
+ * its variables over `env`. CPU_REQUEST_CONFIGS, MEMORY_CONFIGS, LOG_BURST_EXTRA.
+ */
+export function rowsFromEnv(variable, fallback, { args, env }) {
+  const rows = JSON.parse(process.env[variable] ?? fallback);
+  return Object.fromEntries(Object.entries(rows).map(([label, vars]) => [label, { args, env: { ...env, ...vars } }]));
+}
+
+/**
  * Deletes the bench app's queue and exchange (it asserts both, non-durable but not auto-deleted,
  * and nothing consumes: left behind, the queue holds up to 10 000 messages). The micro-benchmarks
  * give both one name; the main bench uses the app's defaults, `bench.orders` and `bench.events`.

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cpuFineMs, rssMb } from '../lib/proc.mjs';
 import { fixedRate } from '../lib/load.mjs';
-import { alternatingRounds, dropBroker, warmUp, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { alternatingRounds, dropBroker, warmUp, prepareTable, rowsFromEnv, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 import { otlpEnv } from '../variants.mjs';
 
@@ -18,10 +18,9 @@ const table = `cpureq_${process.pid}`;
 const db = await prepareTable(table);
 const otel = otlpEnv(receiver.url);
 const reg = ['--import', 'shop-otel/register'];
-const rows = JSON.parse(process.env.CPU_REQUEST_CONFIGS ?? '{"shop-otel": {}}');
 const configs = {
   bare: { args: [], env: {} },
-  ...Object.fromEntries(Object.entries(rows).map(([k, e]) => [k, { args: reg, env: { ...otel, ...e } }])),
+  ...rowsFromEnv('CPU_REQUEST_CONFIGS', '{"shop-otel": {}}', { args: reg, env: otel }),
   ...(process.env.BENCH_BEFORE_DIST ? { 'older build': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], env: otel } } : {}),
 };
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuByThreadMs, cpuFineMs } from '../lib/proc.mjs';
 import { sequential } from '../lib/load.mjs';
-import { alternatingRounds, dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { alternatingRounds, dropBroker, prepareTable, rowsFromEnv, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 import { otlpEnv } from '../variants.mjs';
 
@@ -32,7 +32,7 @@ const configs = {
   'shop-otel, no log export (correlation only)': { args: reg, env: { ...otel, OTEL_LOGS_EXPORTER: 'none' } },
   'shop-otel, winston not instrumented': { args: reg, env: { ...otel, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'winston' } },
   // LOG_BURST_EXTRA='{"label": {...env}}': extra shop-otel rows (e.g. one instrumentation off).
-  ...Object.fromEntries(Object.entries(JSON.parse(process.env.LOG_BURST_EXTRA ?? '{}')).map(([k, e]) => [k, { args: reg, env: { ...otel, ...e } }])),
+  ...rowsFromEnv('LOG_BURST_EXTRA', '{}', { args: reg, env: otel }),
   ...(process.env.BENCH_BEFORE_DIST
     ? {
         'older build': { args: ['--import', pathToFileURL(path.join(process.env.BENCH_BEFORE_DIST, 'register.mjs')).href], env: otel },

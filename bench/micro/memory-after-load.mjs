@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fixedRate, saturate } from '../lib/load.mjs';
 import { rssMb } from '../lib/proc.mjs';
-import { dropBroker, prepareTable, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
+import { dropBroker, prepareTable, rowsFromEnv, spawnVariantApp, startCountingReceiver } from '../lib/harness.mjs';
 import { otlpEnv, ROOT } from '../variants.mjs';
 import { freePort } from '../../scripts/pipeline/ports.mjs';
 
@@ -21,11 +21,10 @@ const table = `memload_${process.pid}`;
 const db = await prepareTable(table);
 const probe = ['--require', path.join(ROOT, 'bench/lib/heap-spaces-probe.cjs')];
 const otel = otlpEnv(receiver.url);
-const rows = JSON.parse(process.env.MEMORY_CONFIGS ?? '{"shop-otel": {}}');
 const warmUpOnly = process.env.MEMORY_WARM_UP_ONLY === '1';
 const variants = {
   bare: { args: probe, env: {} },
-  ...Object.fromEntries(Object.entries(rows).map(([k, e]) => [k, { args: [...probe, '--import', 'shop-otel/register'], env: { ...otel, ...e } }])),
+  ...rowsFromEnv('MEMORY_CONFIGS', '{"shop-otel": {}}', { args: [...probe, '--import', 'shop-otel/register'], env: otel }),
 };
 try {
   for (let round = 0; round < ROUNDS; round++) {
