@@ -48,6 +48,7 @@ import { PolicyLogProcessor } from './policy/log-policy';
 import { PolicySpanProcessor } from './policy/span-rules';
 import { RecordEverythingSampler } from './policy/sampling';
 import { ShopTracerProvider } from './trace/tracer';
+import { SafeMeterProvider } from './pipeline/safe-meters';
 import { HexIdGenerator } from './trace/ids';
 
 export interface ShopOtel {
@@ -156,7 +157,8 @@ function build(config: ShopOtelConfig): ShopOtel {
 
   const readers = metricReaders(config, gate, exit.drops);
   const meterProvider = new MeterProvider({ resource, readers });
-  metrics.setGlobalMeterProvider(meterProvider);
+  // The app's instruments never throw into it or break the metrics export (pipeline/safe-meters.ts); the instrumentations keep the SDK's.
+  metrics.setGlobalMeterProvider(new SafeMeterProvider(meterProvider));
   countRejectedDebugMarkers(debug, meterProvider);
   countDrops(exit.drops, meterProvider);
   const exitFlusher = new ExitFlusher(exit.spans, exit.logs);
@@ -276,7 +278,7 @@ function spanProcessor(config: ShopOtelConfig, redactor: Redactor, gate: ExportG
 }
 
 function countDrops(drops: ExportDrops, meterProvider: MeterProvider): void {
-  const counter = meterProvider.getMeter('shop-otel', VERSION).createCounter('shop_otel.export.dropped', { description: 'Spans, log records and metrics that never reached the collector, by signal and reason (queue_full, export_failed, shutdown)' });
+  const counter = meterProvider.getMeter('shop-otel', VERSION).createCounter('shop_otel.export.dropped', { description: 'Spans, log records and metrics that never reached the collector, by signal and reason (queue_full, export_failed, shutdown, unredactable, unencodable)' });
   drops.setSink((signal, reason, count) => counter.add(count, { signal, reason }));
 }
 

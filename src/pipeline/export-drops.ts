@@ -10,13 +10,14 @@ import { ShutdownAbort } from './export-gate';
  * refused it, answered an error, or did not answer, after the transport's retries),
  * `shutdown` (still pending when the shutdown bound passed) and `unredactable` (a span with a
  * part that could be neither redacted nor replaced: never exported unchecked; see
- * Redactor.redactSpan). Each loss is added to the counter
+ * Redactor.redactSpan), `unencodable` (one the protobuf encoder could not write, left out of its
+ * request so that the rest of the batch goes: otlp-protobuf-writer.ts). Each loss is added to the counter
  * `shop_otel.export.dropped {signal, reason}` (exported with the other metrics, cumulative, so a
  * collector that comes back receives the count of what it missed); the first loss of the process
  * is also one line on stderr — not one per batch, which a dead collector would turn into noise.
  */
 export type SignalName = 'traces' | 'logs' | 'metrics';
-export type DropReason = 'queue_full' | 'export_failed' | 'shutdown' | 'unredactable';
+export type DropReason = 'queue_full' | 'export_failed' | 'shutdown' | 'unredactable' | 'unencodable';
 type Sink = (signal: SignalName, reason: DropReason, count: number) => void;
 
 export class ExportDrops {

@@ -1,3 +1,6 @@
+import { textOf } from '../api-inputs';
+import { shopDiag } from '../diag';
+
 /**
  * The protobuf writing shared by our OTLP encoders (otlp-logs-encoder.ts, otlp-trace-encoder.ts):
  * a Writer over a buffer kept between batches, and the common messages (AnyValue, KeyValue,
@@ -17,6 +20,28 @@ const MIN_64_BIT_INT = -(2 ** 63);
 const MAX_64_BIT_INT = 2 ** 63;
 
 export type Attrs = Record<string, unknown>;
+
+/**
+ * Items left out of the requests encoded since the last takeLeftOut(): one that threw while it was
+ * written (a value of a type the API checks did not catch, say a span a processor of the app's
+ * changed after its end). The exporter that called the encoder reads it right after (encoding is
+ * synchronous) and counts them as dropped (`unencodable`); the first one is also said on stderr.
+ */
+let leftOutCount = 0;
+let leftOutSaid = false;
+
+function leftOut(error: unknown): void {
+  leftOutCount++;
+  if (leftOutSaid) return;
+  leftOutSaid = true;
+  shopDiag.warn(`a span or log record could not be encoded and was left out of its export (${error instanceof Error ? error.message : 'a non-Error was thrown'}); such losses are counted in shop_otel.export.dropped {reason="unencodable"}`);
+}
+
+export function takeLeftOut(): number {
+  const n = leftOutCount;
+  leftOutCount = 0;
+  return n;
+}
 export interface Scope {
   name: string;
   version?: string;
@@ -179,6 +204,8 @@ export class Writer {
    * the string can take (3 per UTF-16 unit), moved back when the actual length needs fewer.
    */
   string(s: string): void {
+    // A string field given another type (checked at the API, api-inputs.ts; this is the last line): its text.
+    if (typeof s !== 'string') s = textOf(s);
     const len = s.length;
     if (len < 128) {
       this.ensure(len + 1);
@@ -395,8 +422,15 @@ export function encodeExportRequest<T extends { readonly resource: ResourceLike;
         const at = w.startWide(BATCH_PREFIX);
         instrumentationScope(w, scope, 1);
         for (const x of list) {
-          w.tag(2, 2);
-          item(w, x);
+          const mark = w.pos;
+          try {
+            w.tag(2, 2);
+            item(w, x);
+          } catch (error) {
+            // One item the encoder cannot write costs itself, not its batch: its bytes are taken back.
+            w.pos = mark;
+            leftOut(error);
+          }
         }
         if (scope.schemaUrl) {
           w.tag(3, 2);

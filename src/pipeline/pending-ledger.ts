@@ -77,6 +77,12 @@ export class PendingLedger<T extends object> {
     return sent;
   }
 
+  /** `n` of a dispatched batch's items were left out of its request (counted by the caller): they are no longer the batch's. */
+  shrink(sent: SentBatch, n: number): void {
+    if (this.sent.has(sent)) this.sentCount -= n;
+    (sent as { count: number }).count -= n;
+  }
+
   /** The collector answered (or the export gave up): the batch leaves the ledger and is counted. A batch the exit path took is counted only. */
   settle(sent: SentBatch, result: ExportResult): void {
     if (this.sent.delete(sent)) this.sentCount -= sent.count;

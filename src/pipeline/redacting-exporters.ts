@@ -4,9 +4,11 @@ import { ShutdownAbort, type ExportGate } from './export-gate';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { LogRecordImplInternals } from '../internal-types';
-import { UNREADABLE, type Redactor } from '../privacy/redactor';
+import { readOr, UNREADABLE } from '../api-inputs';
+import type { Redactor } from '../privacy/redactor';
 import type { ExportDrops } from './export-drops';
 import type { PendingLedger, SentBatch } from './pending-ledger';
+import { takeLeftOut } from './otlp-protobuf-writer';
 
 /**
  * The last step before the wire: redact a batch in place, then hand it to the real exporter,
@@ -72,6 +74,11 @@ abstract class RedactingExporter<T extends object> {
     const batch = (settle.sent = ledger.dispatch(items, Array.isArray(safe) ? safe.length : items.length));
     const body = this.exportOrFail(safe, done);
     if (body instanceof Uint8Array) batch.body = body;
+    const leftOut = takeLeftOut();
+    if (leftOut > 0) {
+      ledger.shrink(batch, leftOut);
+      ledger.drops.drop(ledger.signal, 'unencodable', leftOut);
+    }
     resultCallback(TAKEN);
   }
 
@@ -195,14 +202,6 @@ interface ScrubbableRecord extends LogRecordImplInternals {
   attributes: Record<string, unknown> | undefined;
   readonly body: unknown;
   readonly spanContext?: { traceId: string; spanId: string };
-}
-
-function readOr<V>(read: () => V, fallback: V): V {
-  try {
-    return read();
-  } catch {
-    return fallback;
-  }
 }
 
 function readOrUndefined<V>(read: () => V): V | undefined {

@@ -1,4 +1,7 @@
 import { CREDENTIAL_WORDS, decodeQueryText, hasPercentEncoding, maskCards, maskCredentials, maskEmails, maskPhones, maskUrlCredentials, REDACTED } from './patterns';
+import { textOf, UNREADABLE } from '../api-inputs';
+
+export { UNREADABLE };
 
 /**
  * Secrets and personal data never leave the process unredacted.
@@ -23,7 +26,6 @@ import { CREDENTIAL_WORDS, decodeQueryText, hasPercentEncoding, maskCards, maskC
  * Extra patterns come from SHOP_OTEL_REDACT_PATTERNS (their cost is the user's).
  */
 export { REDACTED };
-export const UNREADABLE = '[unreadable]';
 export const CIRCULAR = '[circular]';
 
 const SECRET_KEY =
@@ -62,16 +64,6 @@ interface SpanLike {
 
 /** SpanStatusCode.ERROR: a status that cannot be read is reported as an error with no readable message. */
 const SPAN_STATUS_ERROR = 2;
-
-/** The text of a value that should have been a string; never throws. */
-function textOf(value: unknown): string {
-  if (typeof value === 'string') return value;
-  try {
-    return String(value);
-  } catch {
-    return UNREADABLE;
-  }
-}
 
 /** Run `redact`; if it throws, run `replace`. False when both throw. */
 function scrubPart(redact: () => void, replace: () => void): boolean {

@@ -1,5 +1,6 @@
 import type { Logger, LoggerProvider, LogRecord } from '@opentelemetry/api-logs';
 import { shopDiag } from '../diag';
+import { isContext, nameOf, optionalText, readOr, schemaUrlOf, textOf, UNREADABLE, validTime, warnMisuse } from '../api-inputs';
 
 /**
  * Log records as the app hands them over (winston metadata, the events API's attributes) can
@@ -54,7 +55,7 @@ function plain(value: unknown, depth: number, budget: Budget): unknown {
     }
     return out;
   } catch {
-    return '[unreadable]';
+    return UNREADABLE;
   } finally {
     budget.seen.delete(obj);
   }
@@ -64,27 +65,64 @@ function read(holder: object, key: string | number, depth: number, budget: Budge
   try {
     return plain((holder as Record<string | number, unknown>)[key], depth + 1, budget);
   } catch {
-    return '[unreadable]';
+    return UNREADABLE;
   }
 }
 
 /** A value as a valid, finite log AnyValue. */
 export function toPlainValue(value: unknown): unknown {
-  return plain(value, 0, { nodes: 0, seen: new WeakSet() });
+  // A Proxy can throw even where `instanceof` looks (its prototype): the whole value is then unreadable.
+  return readOr(() => plain(value, 0, { nodes: 0, seen: new WeakSet() }), UNREADABLE);
 }
 
+/** True when the value is not a primitive the SDK keeps as it is (or cannot be read: a Proxy that throws). */
 export function needsCopy(v: unknown): boolean {
-  return (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) || typeof v === 'bigint' || typeof v === 'symbol' || typeof v === 'function';
+  if (typeof v === 'object' && v !== null) {
+    try {
+      return !(v instanceof Uint8Array);
+    } catch {
+      return true;
+    }
+  }
+  return typeof v === 'bigint' || typeof v === 'symbol' || typeof v === 'function';
 }
 
-export function safeRecord(record: LogRecord): LogRecord {
-  let out = record;
-  const attrs = record.attributes as Record<string, unknown> | undefined;
-  if (attrs !== undefined && attrs !== null) {
-    const keys = Object.keys(attrs);
+/**
+ * The record as the SDK can keep it and the encoders write it, or undefined when there is none
+ * to read (a record that is not an object, or whose fields throw on reading). Besides the values
+ * above, the fields the SDK keeps as given are checked (api-inputs.ts): a severityText or
+ * eventName that is not a string becomes its text, a severityNumber that is not an integer is
+ * left out, a time that is not one becomes now, a context that is not a Context the active one,
+ * attributes that are not an object none, an exception whose fields cannot be read a plain copy.
+ * Before, each of these either lost the record or (severityText, eventName) failed its batch in
+ * the encoder. Ordinary records cost a `typeof` per field.
+ */
+export function safeRecord(record: LogRecord): LogRecord | undefined {
+  if (record === null || typeof record !== 'object') {
+    warnMisuse(`a log record is ${record === null ? 'null' : `a ${typeof record}`}, not an object`, 'nothing is emitted');
+    return undefined;
+  }
+  let fields: LogRecord;
+  try {
+    const { severityText, severityNumber, eventName, timestamp, observedTimestamp, context, exception, attributes, body } = record;
+    fields = { severityText, severityNumber, eventName, timestamp, observedTimestamp, context, exception, attributes, body };
+  } catch {
+    warnMisuse('a log record cannot be read', 'nothing is emitted');
+    return undefined;
+  }
+  let out = checkedFields(record, fields);
+  const attrs = fields.attributes as Record<string, unknown> | undefined;
+  if (attrs !== undefined && attrs !== null && typeof attrs === 'object') {
+    let keys: string[] | undefined;
+    try {
+      keys = Object.keys(attrs);
+    } catch {
+      keys = undefined;
+    }
     const values: unknown[] = [];
-    let copy: Record<string, unknown> | undefined;
-    for (let i = 0; i < keys.length; i++) {
+    let copy: Record<string, unknown> | undefined = keys === undefined ? {} : undefined;
+    if (keys === undefined) warnMisuse("a log record's attributes cannot be read", 'the record is emitted without them');
+    for (let i = 0; keys !== undefined && i < keys.length; i++) {
       let v: unknown;
       let unreadable = false;
       try {
@@ -98,13 +136,69 @@ export function safeRecord(record: LogRecord): LogRecord {
           copy = {};
           for (let j = 0; j < i; j++) copy[keys[j]] = values[j];
         }
-        copy[keys[i]] = unreadable ? '[unreadable]' : toPlainValue(v);
+        copy[keys[i]] = unreadable ? UNREADABLE : toPlainValue(v);
       } else if (copy !== undefined) copy[keys[i]] = v;
     }
-    if (copy !== undefined) out = { ...record, attributes: copy as LogRecord['attributes'] };
+    if (copy !== undefined) out = { ...out, attributes: copy as LogRecord['attributes'] };
   }
-  if (needsCopy(record.body)) out = { ...out, body: toPlainValue(record.body) as LogRecord['body'] };
+  if (needsCopy(fields.body)) out = { ...out, body: toPlainValue(fields.body) as LogRecord['body'] };
   return out;
+}
+
+/** `record`, or a copy with the fields of the wrong type replaced (see safeRecord). */
+function checkedFields(record: LogRecord, f: LogRecord): LogRecord {
+  let fix: Record<string, unknown> | undefined;
+  if (f.severityText !== undefined && typeof f.severityText !== 'string') (fix ??= {}).severityText = optionalText(f.severityText, "a log record's severityText");
+  if (f.eventName !== undefined && typeof f.eventName !== 'string') (fix ??= {}).eventName = optionalText(f.eventName, "a log record's eventName");
+  // The OTLP enum's values (SeverityNumber: 0 unspecified, 1 TRACE to 24 FATAL4); past int32 the encoders would not even agree.
+  const sn = f.severityNumber as unknown;
+  if (sn !== undefined && !(typeof sn === 'number' && Number.isInteger(sn) && sn >= 0 && sn <= 24)) {
+    warnMisuse("a log record's severityNumber is not one of 0-24", 'it is left out');
+    (fix ??= {}).severityNumber = undefined;
+  }
+  if (f.timestamp !== undefined && !(typeof f.timestamp === 'number' && Number.isFinite(f.timestamp))) {
+    const t = validTime(f.timestamp, "a log record's timestamp");
+    if (t === undefined) (fix ??= {}).timestamp = undefined;
+  }
+  if (f.observedTimestamp !== undefined && !(typeof f.observedTimestamp === 'number' && Number.isFinite(f.observedTimestamp))) {
+    const t = validTime(f.observedTimestamp, "a log record's observedTimestamp");
+    if (t === undefined) (fix ??= {}).observedTimestamp = undefined;
+  }
+  if (f.context !== undefined && !isContext(f.context)) {
+    warnMisuse("a log record's context is not a Context", 'the active context is used');
+    (fix ??= {}).context = undefined;
+  }
+  if (f.exception !== undefined && f.exception !== null && typeof f.exception !== 'string') {
+    const plainException = exceptionOf(f.exception);
+    if (plainException !== f.exception) (fix ??= {}).exception = plainException;
+  }
+  if (f.attributes !== undefined && (f.attributes === null || typeof f.attributes !== 'object')) {
+    warnMisuse(`a log record's attributes are ${f.attributes === null ? 'null' : `a ${typeof f.attributes}`}, not an object`, 'the record is emitted without them');
+    (fix ??= {}).attributes = undefined;
+  }
+  return fix === undefined ? record : ({ ...record, ...fix } as LogRecord);
+}
+
+/** An exception the SDK can read: the value itself, its text if it is not an object, or a plain copy if reading its fields throws. */
+function exceptionOf(exception: unknown): unknown {
+  if (typeof exception !== 'object' && typeof exception !== 'function') return textOf(exception);
+  const e = exception as { code?: unknown; name?: unknown; message?: unknown; stack?: unknown };
+  // What LogRecordImpl reads of it: the four fields, the code's toString(), and the whole as text when none names it.
+  const readable = readOr(() => {
+    const { code, name, message } = e;
+    void e.stack;
+    if (code) void (code as { toString(): unknown }).toString();
+    else if (!name && !message) void String(exception);
+    return true;
+  }, false);
+  if (readable) return exception;
+  warnMisuse("a log record's exception cannot be read", 'what can be read of it is used');
+  const copy: Record<string, string> = {};
+  for (const key of ['code', 'name', 'message', 'stack'] as const) {
+    const value = readOr(() => e[key], undefined);
+    if (value !== undefined && value !== null) copy[key] = textOf(value);
+  }
+  return copy;
 }
 
 class SafeLogger implements Logger {
@@ -120,11 +214,25 @@ class SafeLogger implements Logger {
 
   emit(record: LogRecord): void {
     try {
-      this.inner.emit(safeRecord(record));
+      const safe = safeRecord(record);
+      if (safe !== undefined) this.inner.emit(safe);
     } catch (e) {
       shopDiag.debug('a log record could not be emitted', e);
     }
   }
+}
+
+type LoggerOptions = Parameters<LoggerProvider['getLogger']>[2];
+
+/** getLogger()'s options as given when their schema URL is a string (or absent), else with it checked (api-inputs.ts). */
+function loggerOptionsOf(options: unknown): LoggerOptions {
+  if (options !== null && typeof options === 'object') {
+    const url = readOr(() => (options as { schemaUrl?: unknown }).schemaUrl, null);
+    if (url === undefined || typeof url === 'string') return options as LoggerOptions;
+  }
+  const schemaUrl = schemaUrlOf(options);
+  const attributes = options !== null && typeof options === 'object' ? readOr(() => (options as { attributes?: unknown }).attributes, undefined) : undefined;
+  return { schemaUrl, attributes: attributes as NonNullable<LoggerOptions>['attributes'] };
 }
 
 /** The LoggerProvider the app and the instrumentations see. */
@@ -132,6 +240,15 @@ export class SafeLoggerProvider implements LoggerProvider {
   constructor(private readonly inner: LoggerProvider) {}
 
   getLogger(name: string, version?: string, options?: Parameters<LoggerProvider['getLogger']>[2]): Logger {
-    return new SafeLogger(this.inner.getLogger(name, version, options));
+    // A scope name that is not a string failed every batch its records were in (api-inputs.ts).
+    if (typeof name !== 'string') name = nameOf(name, 'a logger name');
+    if (version !== undefined && typeof version !== 'string') version = optionalText(version, 'a logger version');
+    if (options !== undefined) options = loggerOptionsOf(options);
+    try {
+      return new SafeLogger(this.inner.getLogger(name, version, options));
+    } catch {
+      warnMisuse("a logger's scope attributes cannot be read", 'the logger is made without them');
+      return new SafeLogger(this.inner.getLogger(name, version, options?.schemaUrl === undefined ? undefined : { schemaUrl: options.schemaUrl }));
+    }
   }
 }

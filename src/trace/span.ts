@@ -2,6 +2,7 @@ import { diag, SpanStatusCode, type Attributes, type AttributeValue, type Contex
 import { addHrTimes, AddAttributeDecision, cleanAttributes, cleanSimpleAttributes, hrTime, hrTimeDuration, isTimeInput, isTimeInputHrTime, maybeAddAttribute, millisToHrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
+import { linkOf, nameOf, readOr, spanStatusOf, textOf, validTime, warnMisuse } from '../api-inputs';
 
 /** The SDK's span limits, every one resolved (its TracerProvider's defaults filled in). */
 export interface ResolvedSpanLimits {
@@ -36,6 +37,16 @@ export interface ShopSpanOptions {
   startTime: TimeInput | undefined;
   processor: SpanProcessor;
   limits: ResolvedSpanLimits;
+}
+
+/** A link's attributes, cleaned and within the per-link limits; none when they cannot be read. */
+export function linkAttributes(attributes: unknown, limits: ResolvedSpanLimits): ReturnType<typeof cleanAttributes> {
+  try {
+    return cleanAttributes(attributes as Attributes, { attributeCountLimit: limits.attributePerLinkCountLimit, attributeValueLengthLimit: limits.attributeValueLengthLimit });
+  } catch {
+    warnMisuse("a span link's attributes cannot be read", 'the link is kept without them');
+    return { attributes: {} } as ReturnType<typeof cleanAttributes>;
+  }
 }
 
 const EXCEPTION_EVENT = 'exception';
@@ -129,7 +140,17 @@ export class ShopSpan implements Span, ReadableSpan {
       } else this._dropAttribute();
       return this;
     }
-    const decision = maybeAddAttribute({ key, value, attributes: this.attributes, limits: this._limits, currentAttributesCount: this._attributesCount });
+    if (typeof key !== 'string') {
+      warnMisuse(`an attribute key is ${key === null ? 'null' : `a ${typeof key}`}, not a string`, 'the attribute is dropped');
+      return this;
+    }
+    let decision: AddAttributeDecision;
+    try {
+      decision = maybeAddAttribute({ key, value, attributes: this.attributes, limits: this._limits, currentAttributesCount: this._attributesCount });
+    } catch {
+      warnMisuse('an attribute value cannot be read', 'the attribute is dropped');
+      return this;
+    }
     if (decision === AddAttributeDecision.DROP_LIMIT_REACHED) this._dropAttribute();
     else if (decision === AddAttributeDecision.ADD_NEW) this._attributesCount++;
     return this;
@@ -141,7 +162,11 @@ export class ShopSpan implements Span, ReadableSpan {
   }
 
   setAttributes(attributes: Attributes): this {
-    for (const key in attributes) if (Object.prototype.hasOwnProperty.call(attributes, key)) this.setAttribute(key, attributes[key] as AttributeValue);
+    try {
+      for (const key in attributes) if (Object.prototype.hasOwnProperty.call(attributes, key)) this.setAttribute(key, attributes[key] as AttributeValue);
+    } catch {
+      warnMisuse('attributes given to setAttributes() cannot be read', 'those not yet set are dropped');
+    }
     return this;
   }
 
@@ -158,20 +183,34 @@ export class ShopSpan implements Span, ReadableSpan {
       this.events.shift();
       this._droppedEventsCount++;
     }
-    if (isTimeInput(attributesOrStartTime)) {
-      if (!isTimeInput(timeStamp)) timeStamp = attributesOrStartTime;
+    // core's isTimeInput looks at the prototype (`instanceof Date`), which a Proxy of the app's can throw on.
+    if (readOr(() => isTimeInput(attributesOrStartTime), false)) {
+      if (!readOr(() => isTimeInput(timeStamp), false)) timeStamp = attributesOrStartTime as TimeInput;
       attributesOrStartTime = undefined;
     }
+    if (timeStamp !== undefined) timeStamp = validTime(timeStamp, 'an event time') as TimeInput | undefined;
     this.events.push({
-      name,
+      name: typeof name === 'string' ? name : nameOf(name, 'an event name'),
       time: this._getTime(timeStamp),
-      ...cleanSimpleAttributes(attributesOrStartTime, { attributeCountLimit: this._limits.attributePerEventCountLimit, attributeValueLengthLimit: this._limits.attributeValueLengthLimit }),
+      ...this._eventAttributes(attributesOrStartTime as Attributes | undefined),
     } as TimedEvent);
     return this;
   }
 
-  addLink(link: Link): this {
+  /** An event's attributes, cleaned and within the per-event limits; none when they cannot be read. */
+  private _eventAttributes(attributes: Attributes | undefined): ReturnType<typeof cleanSimpleAttributes> {
+    try {
+      return cleanSimpleAttributes(attributes, { attributeCountLimit: this._limits.attributePerEventCountLimit, attributeValueLengthLimit: this._limits.attributeValueLengthLimit });
+    } catch {
+      warnMisuse("an event's attributes cannot be read", 'the event is kept without them');
+      return { attributes: {} } as ReturnType<typeof cleanSimpleAttributes>;
+    }
+  }
+
+  addLink(given: Link): this {
     if (this._isSpanEnded()) return this;
+    const link = linkOf(given);
+    if (link === undefined) return this;
     const { linkCountLimit } = this._limits;
     if (linkCountLimit === 0) {
       this._droppedLinksCount++;
@@ -182,17 +221,23 @@ export class ShopSpan implements Span, ReadableSpan {
       this.links.shift();
       this._droppedLinksCount++;
     }
-    this.links.push({ context: link.context, ...cleanAttributes(link.attributes, { attributeCountLimit: this._limits.attributePerLinkCountLimit, attributeValueLengthLimit: this._limits.attributeValueLengthLimit }) } as Link);
+    this.links.push({ context: link.context, ...linkAttributes(link.attributes, this._limits) } as Link);
     return this;
   }
 
   addLinks(links: Link[]): this {
+    if (!Array.isArray(links)) {
+      warnMisuse('addLinks() was given something other than an array', 'the call is ignored');
+      return this;
+    }
     for (const link of links) this.addLink(link);
     return this;
   }
 
-  setStatus(status: SpanStatus): this {
+  setStatus(given: SpanStatus): this {
     if (this._isSpanEnded()) return this;
+    const status = spanStatusOf(given);
+    if (status === undefined) return this;
     if (status.code === SpanStatusCode.UNSET) return this;
     if (this.status.code === SpanStatusCode.OK) return this;
     const next: SpanStatus = { code: status.code };
@@ -206,7 +251,7 @@ export class ShopSpan implements Span, ReadableSpan {
 
   updateName(name: string): this {
     if (this._isSpanEnded()) return this;
-    this.name = name;
+    this.name = typeof name === 'string' ? name : nameOf(name, 'a span name');
     return this;
   }
 
@@ -215,6 +260,7 @@ export class ShopSpan implements Span, ReadableSpan {
       diag.error(`${this.name} ${this._spanContext.traceId}-${this._spanContext.spanId} - You can only call end() on a span once.`);
       return;
     }
+    if (endTime != null) endTime = validTime(endTime, 'a span end time') as TimeInput | undefined;
     if (endTime == null && !this._startProvided) {
       this._durationMs = performance.now() - this._perfStart;
     } else {
@@ -243,13 +289,20 @@ export class ShopSpan implements Span, ReadableSpan {
     const attributes: Attributes = {};
     if (typeof exception === 'string') attributes[ATTR_EXCEPTION_MESSAGE] = exception;
     else if (exception) {
-      if (exception.code) attributes[ATTR_EXCEPTION_TYPE] = exception.code.toString();
-      else if (exception.name) attributes[ATTR_EXCEPTION_TYPE] = exception.name;
-      if (exception.message) attributes[ATTR_EXCEPTION_MESSAGE] = exception.message;
-      if (exception.stack) attributes[ATTR_EXCEPTION_STACKTRACE] = exception.stack;
+      // SpanImpl's reads, each of which may throw or give a non-string on an object of the app's.
+      const code = readOr(() => (exception as { code?: unknown }).code, undefined);
+      if (code) attributes[ATTR_EXCEPTION_TYPE] = textOf(readOr(() => (code as { toString(): unknown }).toString(), undefined));
+      else {
+        const name = readOr(() => (exception as { name?: unknown }).name, undefined);
+        if (name) attributes[ATTR_EXCEPTION_TYPE] = textOf(name);
+      }
+      const message = readOr(() => (exception as { message?: unknown }).message, undefined);
+      if (message) attributes[ATTR_EXCEPTION_MESSAGE] = textOf(message);
+      const stack = readOr(() => (exception as { stack?: unknown }).stack, undefined);
+      if (stack) attributes[ATTR_EXCEPTION_STACKTRACE] = textOf(stack);
     }
     if (attributes[ATTR_EXCEPTION_TYPE] || attributes[ATTR_EXCEPTION_MESSAGE]) this.addEvent(EXCEPTION_EVENT, attributes, time);
-    else diag.warn(`Failed to record an exception ${String(exception)}`);
+    else diag.warn(`Failed to record an exception ${textOf(exception)}`);
   }
 
   get startTime(): HrTime {

@@ -4,7 +4,8 @@ import type { Resource } from '@opentelemetry/resources';
 import { TracerProvider, type IdGenerator, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { shopDiag } from '../diag';
 import { takeHandOver } from './hand-over';
-import { ShopSpan, type InstrumentationScopeLike, type ResolvedSpanLimits } from './span';
+import { linkAttributes, ShopSpan, type InstrumentationScopeLike, type ResolvedSpanLimits } from './span';
+import { isContext, linksOf, nameOf, optionalText, schemaUrlOf, spanKindOf, validTime, warnMisuse } from '../api-inputs';
 
 /** What the SDK's TracerProvider hands each of its tracers (its `_tracerOptions`, read once). */
 export interface TracerSettings {
@@ -16,6 +17,13 @@ export interface TracerSettings {
 }
 
 const NO_LIMITS = { attributeCountLimit: Infinity, attributeValueLengthLimit: Infinity };
+
+/** A span's links as given at its start, each checked (api-inputs.ts), with their attributes cleaned as the SDK's tracer cleans them. */
+function startLinks(given: unknown, limits: ResolvedSpanLimits): Link[] {
+  const links = linksOf(given);
+  for (let i = 0; i < links.length; i++) links[i] = { context: links[i].context, ...linkAttributes(links[i].attributes, limits) } as Link;
+  return links;
+}
 
 /** The number of attributes plainAttributes last returned (read right after it: no array of keys made twice). */
 let plainCount = 0;
@@ -72,7 +80,22 @@ export class ShopTracer implements Tracer {
   ) {}
 
   startSpan(name: string, options: SpanOptions = {}, ctx: Context = api.active()): Span {
-    if (options.root) ctx = trace.deleteSpan(ctx);
+    // What the app passed, checked (api-inputs.ts): a wrong type is a default and one warning, never a throw.
+    if (typeof name !== 'string') name = nameOf(name, 'a span name');
+    if (!isContext(ctx)) {
+      warnMisuse('the context given to startSpan() is not a Context', 'the active context is used');
+      ctx = api.active();
+    }
+    let root, givenKind, givenLinks, given, startTime;
+    if (options !== null && typeof options === 'object') {
+      try {
+        ({ root, kind: givenKind, links: givenLinks, attributes: given, startTime } = options);
+      } catch {
+        warnMisuse("a span's options cannot be read", 'they are ignored');
+        root = givenKind = givenLinks = given = startTime = undefined;
+      }
+    } else warnMisuse(`a span's options are ${options === null ? 'null' : `a ${typeof options}`}`, 'they are ignored');
+    if (root) ctx = trace.deleteSpan(ctx);
     const parentSpan = trace.getSpan(ctx);
     if (isTracingSuppressed(ctx)) {
       diag.debug('Instrumentation suppressed, returning Noop Span');
@@ -90,16 +113,21 @@ export class ShopTracer implements Tracer {
       traceState = parentSpanContext.traceState;
       validParentSpanContext = parentSpanContext;
     }
-    const kind = options.kind ?? SpanKind.INTERNAL;
-    const links: Link[] =
-      options.links === undefined || options.links.length === 0
-        ? []
-        : options.links.map((link) => ({ context: link.context, ...cleanAttributes(link.attributes, { attributeCountLimit: s.spanLimits.attributePerLinkCountLimit, attributeValueLengthLimit: s.spanLimits.attributeValueLengthLimit }) }) as Link);
-    const given = options.attributes;
+    const kind = givenKind === undefined ? SpanKind.INTERNAL : spanKindOf(givenKind);
+    const links: Link[] = givenLinks === undefined || (Array.isArray(givenLinks) && givenLinks.length === 0) ? [] : startLinks(givenLinks, s.spanLimits);
+    if (startTime !== undefined) startTime = validTime(startTime, 'a span start time') as SpanOptions['startTime'];
     const keep = takeHandOver(given);
-    const plain = plainAttributes(given, s.spanLimits, keep);
+    let plain: Attributes | undefined;
+    let first: ReturnType<typeof cleanAttributes> | undefined;
+    try {
+      plain = plainAttributes(given, s.spanLimits, keep);
+      first = plain === undefined ? cleanAttributes(given, NO_LIMITS) : undefined;
+    } catch {
+      warnMisuse("a span's attributes cannot be read", 'the span starts without them');
+      plain = {};
+      plainCount = 0;
+    }
     const attributesCount = plainCount;
-    const first = plain === undefined ? cleanAttributes(options.attributes, NO_LIMITS) : undefined;
     const attributes = plain ?? first?.attributes ?? {};
     const sampling = s.sampler.shouldSample(ctx, traceId, name, kind, attributes, links);
     traceState = sampling.traceState ?? traceState;
@@ -130,7 +158,7 @@ export class ShopTracer implements Tracer {
       attributes: finalAttributes,
       attributesCount: finalCount,
       droppedAttributesCount: dropped,
-      startTime: options.startTime,
+      startTime,
       processor: s.spanProcessor,
       limits: s.spanLimits,
     });
@@ -183,11 +211,15 @@ export class ShopTracerProvider extends TracerProvider {
   }
 
   override getTracer(name: string, version?: string, options?: { schemaUrl?: string }): Tracer {
-    if (this.settings === undefined) return super.getTracer(name, version, options);
-    const key = `${name}@${version || ''}:${options?.schemaUrl || ''}`;
+    // Checked for both kinds of tracer: a scope name that is not a string failed every batch its spans were in (api-inputs.ts).
+    if (typeof name !== 'string') name = nameOf(name, 'a tracer name');
+    if (version !== undefined && typeof version !== 'string') version = optionalText(version, 'a tracer version');
+    const schemaUrl = options === undefined ? undefined : schemaUrlOf(options);
+    if (this.settings === undefined) return super.getTracer(name, version, schemaUrl === undefined ? undefined : { schemaUrl });
+    const key = `${name}@${version || ''}:${schemaUrl || ''}`;
     let tracer = this.shopTracers.get(key);
     if (tracer === undefined) {
-      tracer = new ShopTracer({ name, version, schemaUrl: options?.schemaUrl }, this.settings);
+      tracer = new ShopTracer({ name, version, schemaUrl }, this.settings);
       this.shopTracers.set(key, tracer);
     }
     return tracer;
