@@ -176,7 +176,13 @@ function checkedFields(record: LogRecord, f: LogRecord): LogRecord {
     warnMisuse(`a log record's attributes are ${f.attributes === null ? 'null' : `a ${typeof f.attributes}`}, not an object`, 'the record is emitted without them');
     (fix ??= {}).attributes = undefined;
   }
-  return fix === undefined ? record : ({ ...record, ...fix } as LogRecord);
+  if (fix === undefined) return record;
+  // Built from the fields as read, without those left undefined: the SDK's Logger spreads the
+  // record over the active context, so an own `context: undefined` would uncorrelate it.
+  const out: Record<string, unknown> = {};
+  const merged: Record<string, unknown> = { ...f, ...fix };
+  for (const key of Object.keys(merged)) if (merged[key] !== undefined) out[key] = merged[key];
+  return out as LogRecord;
 }
 
 /** An exception the SDK can read: the value itself, its text if it is not an object, or a plain copy if reading its fields throws. */

@@ -291,7 +291,8 @@ export class ShopSpan implements Span, ReadableSpan {
     else if (exception) {
       // SpanImpl's reads, each of which may throw or give a non-string on an object of the app's.
       const code = readOr(() => (exception as { code?: unknown }).code, undefined);
-      if (code) attributes[ATTR_EXCEPTION_TYPE] = textOf(readOr(() => (code as { toString(): unknown }).toString(), undefined));
+      const type = code ? readOr(() => (code as { toString(): unknown }).toString(), undefined) : undefined;
+      if (type !== undefined) attributes[ATTR_EXCEPTION_TYPE] = textOf(type);
       else {
         const name = readOr(() => (exception as { name?: unknown }).name, undefined);
         if (name) attributes[ATTR_EXCEPTION_TYPE] = textOf(name);

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Span, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { Logger } from '@opentelemetry/api-logs';
 import { ExportResultCode } from '@opentelemetry/core';
 import { JsonLogsSerializer, JsonMetricsSerializer, JsonTraceSerializer, ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -238,6 +239,28 @@ describe('the logs API, misused', () => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
+  });
+});
+
+describe('a log record with a context that is not one', () => {
+  it('is correlated with the active span, as a record without a context is', () => {
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    try {
+      const out: ReadableLogRecord[] = [];
+      const sdk = new LoggerProvider({ processors: [{ onEmit: (r: ReadableLogRecord) => void out.push(r), forceFlush: async () => {}, shutdown: async () => {} }] });
+      const logger = new SafeLoggerProvider(sdk).getLogger('app');
+      const active = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED });
+      context.with(active, () => {
+        logger.emit({ body: 'no context' });
+        logger.emit({ body: 'a number', context: 42 as never });
+        logger.emit({ body: 'severity as text', severityText: 7 as never, context: 'ctx' as never });
+      });
+      expect(out.map((r) => r.spanContext?.spanId)).toEqual(['b7ad6b7169203331', 'b7ad6b7169203331', 'b7ad6b7169203331']);
+      expect(out[2].severityText).toBe('7');
+    } finally {
+      context.disable();
+    }
   });
 });
 
