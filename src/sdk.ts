@@ -1,6 +1,5 @@
 import { context, logs, propagation, trace, metrics, type TextMapPropagator } from '@opentelemetry/api';
 import { logs as legacyLogs } from '@opentelemetry/api-logs';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InstrumentationBase, registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { detectResources, hostDetector, processDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
@@ -49,6 +48,7 @@ import { PolicySpanProcessor } from './policy/span-rules';
 import { RecordEverythingSampler } from './policy/sampling';
 import { ShopTracerProvider } from './trace/tracer';
 import { SafeMeterProvider } from './pipeline/safe-meters';
+import { SafeContextManager } from './safe-context-manager';
 import { HexIdGenerator } from './trace/ids';
 
 export interface ShopOtel {
@@ -123,7 +123,7 @@ function build(config: ShopOtelConfig): ShopOtel {
   // unit over a process with no context manager): Node 24 +0.6 to +1.0 µs; Node 24 with
   // --no-async-context-frame +3.9 to +7.0 µs; Node 22 +3.0 to +5.9 µs, +1.6 to +2.0 µs with
   // --experimental-async-context-frame (docs: README, "Node 22").
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  context.setGlobalContextManager(new SafeContextManager().enable());
   const propagator: TextMapPropagator = new SafePropagator(
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new BusinessIdPropagator(config.businessIds, config.businessIds.baggageHosts)] }),
   );

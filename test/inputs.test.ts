@@ -291,6 +291,28 @@ describe('configuration and API misuse never switch telemetry off or throw', () 
     expect(a.f.proc.exitCode).toBeNull();
   });
 
+  it('the OpenTelemetry API misused from JavaScript: nothing throws into the app, the request and what can be kept are exported', async () => {
+    const a = await app();
+    const res = await fetch(`${a.url}/api-misuse`);
+    expect(res.status).toBe(200);
+    expect((await res.json()).thrown).toEqual([]);
+    // The request's own span, the client span made under the invalid context, the misused span, the record, the metrics.
+    const server = await serverSpan(a.service, (s) => s.attributes['http.route'] === '/api-misuse', 'the server span of /api-misuse');
+    const client = await receiver.waitFor('client span under context.with(42)', () => receiver.spans.find((s) => s.resource['service.name'] === a.service && s.kind === 3 && String(s.attributes['url.full']).includes('/orders/ord-inner')));
+    expect(client.traceId).toBe(server.traceId); // run in the request's context, not in the number
+    const misused = await receiver.waitFor('misused span', () => receiver.spans.find((s) => s.resource['service.name'] === a.service && s.name === 'misused span'));
+    expect(misused.scope).toBe('7');
+    expect(misused.kind).toBe(1); // INTERNAL
+    const rec = await receiver.waitFor('misused record', () => receiver.logs.find((l) => l.resource['service.name'] === a.service && l.body === 'misused record'));
+    expect(rec.severityText).toBe('7');
+    expect(rec.traceId).toBe(server.traceId); // the active (request's) context, not the string
+    // Before, the instrument named undefined failed every metrics export of the process.
+    const ok = await receiver.waitFor('the app counter next to the misused ones', () => receiver.metrics.find((m) => m.resource['service.name'] === a.service && m.name === 'app.misuse.ok'));
+    expect(ok.points.at(-1)?.value).toBe(3);
+    expect(a.f.stderr.join('\n')).toMatch(/OpenTelemetry API misuse: context.with\(\) was given something other than a Context/);
+    expect(a.f.proc.exitCode).toBeNull();
+  });
+
   it('SIGUSR2 is left alone by default (nodemon restarts with it): the process ends as it would without shop-otel', async () => {
     const a = await app();
     a.f.proc.kill('SIGUSR2');

@@ -6,7 +6,9 @@
 // context.active() after each: what an instrumented request does around its handlers. The
 // baseline is the same work in a process with no context manager at all (an enabled
 // AsyncLocalStorage slows every promise of the process, not only those inside with()): `none`.
-//   node bench/micro/context.mjs [none|als] [units]
+// `safe`: shop-otel's SafeContextManager (src/safe-context-manager.ts, `npm run build` first), the
+// ALS manager with a check of what with() is given.
+//   node bench/micro/context.mjs [none|als|safe] [units]
 import { context, trace, ROOT_CONTEXT } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 
@@ -33,7 +35,12 @@ async function run(withCtx) {
 }
 
 if (MODE === 'als') context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-const withCtx = MODE === 'als';
+if (MODE === 'safe') {
+  const { createRequire } = await import('node:module');
+  const { SafeContextManager } = createRequire(import.meta.url)('../../dist/safe-context-manager.js');
+  context.setGlobalContextManager(new SafeContextManager().enable());
+}
+const withCtx = MODE === 'als' || MODE === 'safe';
 const times = [];
 await run(withCtx); // warm-up
 for (let r = 0; r < ROUNDS; r++) times.push(await run(withCtx));

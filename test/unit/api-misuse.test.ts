@@ -21,6 +21,7 @@ import { SafeMeterProvider } from '../../src/pipeline/safe-meters';
 import { Redactor } from '../../src/privacy/redactor';
 import { SafeLoggerProvider } from '../../src/privacy/safe-values';
 import { ShopTracerProvider } from '../../src/trace/tracer';
+import { SafeContextManager } from '../../src/safe-context-manager';
 
 /**
  * The OpenTelemetry API used wrongly from JavaScript, as the specification's error handling asks:
@@ -258,6 +259,26 @@ describe('a log record with a context that is not one', () => {
       });
       expect(out.map((r) => r.spanContext?.spanId)).toEqual(['b7ad6b7169203331', 'b7ad6b7169203331', 'b7ad6b7169203331']);
       expect(out[2].severityText).toBe('7');
+    } finally {
+      context.disable();
+    }
+  });
+});
+
+describe('context.with() given something that is not a Context', () => {
+  it('runs the function in the active context, as without shop-otel it runs untouched; null and undefined stay the root context', () => {
+    context.setGlobalContextManager(new SafeContextManager().enable());
+    try {
+      const outer = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED });
+      const seen = context.with(outer, () => [42, 'ctx', {}, [], () => 1].map((bad) => context.with(bad as never, () => trace.getSpan(context.active())?.spanContext().spanId)));
+      expect(seen).toEqual(Array(5).fill('b7ad6b7169203331'));
+      expect(context.with(outer, () => context.with(null as never, () => context.active()))).toBe(ROOT_CONTEXT);
+      // bind() goes through with(): a bound function runs too.
+      expect(context.with(outer, () => context.bind(7 as never, () => trace.getSpan(context.active())?.spanContext().spanId)())).toBe('b7ad6b7169203331');
+      // The manager AsyncLocalStorage's would be: the number became the active context, and the API threw.
+      const upstream = new AsyncLocalStorageContextManager().enable();
+      expect(() => upstream.with(42 as never, () => trace.getSpan(upstream.active()))).toThrow();
+      upstream.disable();
     } finally {
       context.disable();
     }
