@@ -99,6 +99,24 @@ export function annotationTests() {
   out.push(`      - expr: ${firing('orders_created')}`);
   out.push('        eval_time: 145m');
   out.push('        exp_samples: []');
+  // A series in its first hour: eligible before the first top-of-the-hour sample of its active
+  // share (it appears at minute 61, the next such sample is minute 120), so a ×10 burst from
+  // minute 95 to 104 alerts; before, it was judged by nothing and raised no alert at all.
+  out.push('  - name: a ×10 burst 34 minutes after a series first appears (before its first hourly activity sample) alerts');
+  out.push('    interval: 1m');
+  out.push('    input_series:');
+  out.push(`      - series: 'shop:anomaly:input${labels}'`);
+  out.push("        values: '_x61 10x33 100x9 10x20'");
+  out.push('    promql_expr_test:');
+  out.push(`      - expr: shop:anomaly:eligible${labels}`);
+  out.push('        eval_time: 94m');
+  out.push(`        exp_samples: [ { labels: 'shop:anomaly:eligible${labels}', value: 1 } ]`);
+  out.push(`      - expr: count_over_time(${firing('orders_created')}[94m])`);
+  out.push('        eval_time: 94m');
+  out.push('        exp_samples: []');
+  out.push(`      - expr: ${firing('orders_created')}`);
+  out.push('        eval_time: 100m');
+  out.push(`        exp_samples: [ { labels: '${alertLabels('orders_created', 'up')}', value: 1 } ]`);
   // The input types: a ratio and a latency alert up only, by their bands, above their minimum change.
   const typed = (name, type) => `shop:anomaly:input${sel({ anomaly_name: name, anomaly_type: type, service: 'shop-api', component: 'shop-api' })}`;
   const typedAlert = (name, type) => `ALERTS${sel({ alertname: 'ShopAnomaly', alertstate: 'firing', anomaly_name: name, anomaly_type: type, category: 'anomaly', component: 'shop-api', direction: 'up', service: 'shop-api', severity: 'warning' })}`;
