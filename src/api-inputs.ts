@@ -89,6 +89,21 @@ export function schemaUrlOf(options: unknown): string | undefined {
   return optionalText(url, 'a scope schemaUrl');
 }
 
+/**
+ * getLogger()'s and getMeter()'s options: as given when their schema URL is a string or absent
+ * (their other fields, such as scope attributes, are the SDK's to check), else with it checked.
+ */
+export function scopeOptionsOf<O extends { schemaUrl?: string }>(options: unknown): O | undefined {
+  if (options !== null && typeof options === 'object') {
+    const url = readOr(() => (options as { schemaUrl?: unknown }).schemaUrl, null);
+    if (url === undefined || typeof url === 'string') return options as O;
+  }
+  const schemaUrl = schemaUrlOf(options);
+  const attributes = options !== null && typeof options === 'object' ? readOr(() => (options as { attributes?: unknown }).attributes, undefined) : undefined;
+  if (schemaUrl === undefined && attributes === undefined) return undefined;
+  return { schemaUrl, attributes } as unknown as O;
+}
+
 /** A span kind: SpanKind.INTERNAL when the value is not one of the five. */
 export function spanKindOf(kind: unknown): SpanKind {
   if (kind === undefined) return SpanKind.INTERNAL;

@@ -7,6 +7,7 @@ import type { OtlpProtocol } from '../config';
 import { withSdkDiagMuted } from '../diag';
 import type { ExitFlushJob } from './exit-flush-worker';
 import { exporters } from './lazy-exporters';
+import { takeLeftOut } from './otlp-protobuf-writer';
 import type { OtlpSignal } from './otlp-options';
 import type { PendingLedger } from './pending-ledger';
 
@@ -81,6 +82,8 @@ export class ExitFlusher {
       const safe = part.redact(items);
       if (safe.length === 0) return;
       const body = serialise(part.protocol, safe);
+      // What the encoder left out is counted here, not charged to a later export's batch.
+      part.ledger.drops.drop(part.ledger.signal, 'unencodable', takeLeftOut());
       if (body) bodies.push({ signal: part.signal, protocol: part.protocol, body, resolved });
     };
     for (const part of this.spans) add(part, (protocol, items) => exporters().serializeSpans(protocol, items));

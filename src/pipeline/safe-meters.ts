@@ -1,5 +1,5 @@
 import type { Attributes, Context, Meter, MeterOptions, MeterProvider, MetricOptions } from '@opentelemetry/api';
-import { nameOf, optionalText, readOr, schemaUrlOf, warnMisuse } from '../api-inputs';
+import { nameOf, optionalText, scopeOptionsOf, warnMisuse } from '../api-inputs';
 
 /**
  * The MeterProvider the app sees through the metrics API (sdk.ts registers it as the global one;
@@ -21,18 +21,9 @@ export class SafeMeterProvider implements MeterProvider {
   getMeter(name: string, version?: string, options?: MeterOptions): Meter {
     if (typeof name !== 'string') name = nameOf(name, 'a meter name');
     if (version !== undefined && typeof version !== 'string') version = optionalText(version, 'a meter version');
-    if (options !== undefined) options = meterOptionsOf(options);
+    if (options !== undefined) options = scopeOptionsOf<MeterOptions>(options);
     return new SafeMeter(this.inner.getMeter(name, version, options));
   }
-}
-
-function meterOptionsOf(options: unknown): MeterOptions | undefined {
-  if (options !== null && typeof options === 'object') {
-    const url = readOr(() => (options as MeterOptions).schemaUrl as unknown, null);
-    if (url === undefined || typeof url === 'string') return options as MeterOptions;
-  }
-  const schemaUrl = schemaUrlOf(options);
-  return schemaUrl === undefined ? undefined : { schemaUrl };
 }
 
 /** An instrument's options when they are an object whose fields can be read, else none. */

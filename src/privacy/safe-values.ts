@@ -1,6 +1,6 @@
 import type { Logger, LoggerProvider, LogRecord } from '@opentelemetry/api-logs';
 import { shopDiag } from '../diag';
-import { isContext, nameOf, optionalText, readOr, schemaUrlOf, textOf, UNREADABLE, validTime, warnMisuse } from '../api-inputs';
+import { isContext, nameOf, optionalText, readOr, scopeOptionsOf, textOf, UNREADABLE, validTime, warnMisuse } from '../api-inputs';
 
 /**
  * Log records as the app hands them over (winston metadata, the events API's attributes) can
@@ -230,17 +230,6 @@ class SafeLogger implements Logger {
 
 type LoggerOptions = Parameters<LoggerProvider['getLogger']>[2];
 
-/** getLogger()'s options as given when their schema URL is a string (or absent), else with it checked (api-inputs.ts). */
-function loggerOptionsOf(options: unknown): LoggerOptions {
-  if (options !== null && typeof options === 'object') {
-    const url = readOr(() => (options as { schemaUrl?: unknown }).schemaUrl, null);
-    if (url === undefined || typeof url === 'string') return options as LoggerOptions;
-  }
-  const schemaUrl = schemaUrlOf(options);
-  const attributes = options !== null && typeof options === 'object' ? readOr(() => (options as { attributes?: unknown }).attributes, undefined) : undefined;
-  return { schemaUrl, attributes: attributes as NonNullable<LoggerOptions>['attributes'] };
-}
-
 /** The LoggerProvider the app and the instrumentations see. */
 export class SafeLoggerProvider implements LoggerProvider {
   constructor(private readonly inner: LoggerProvider) {}
@@ -249,7 +238,7 @@ export class SafeLoggerProvider implements LoggerProvider {
     // A scope name that is not a string failed every batch its records were in (api-inputs.ts).
     if (typeof name !== 'string') name = nameOf(name, 'a logger name');
     if (version !== undefined && typeof version !== 'string') version = optionalText(version, 'a logger version');
-    if (options !== undefined) options = loggerOptionsOf(options);
+    if (options !== undefined) options = scopeOptionsOf<NonNullable<LoggerOptions>>(options);
     try {
       return new SafeLogger(this.inner.getLogger(name, version, options));
     } catch {
