@@ -181,8 +181,9 @@ export class ShopTracer implements Tracer {
       ctx = arg3 as Context;
       fn = arg4 as F;
     }
-    const parentContext = ctx ?? api.active();
-    const span = this.startSpan(name, opts, parentContext);
+    // A context that is not one: the active context (startSpan says so once; api-inputs.ts).
+    const parentContext = ctx !== undefined && isContext(ctx) ? ctx : api.active();
+    const span = this.startSpan(name, opts, ctx === undefined ? parentContext : ctx);
     return api.with(trace.setSpan(parentContext, span), fn as (s: Span) => ReturnType<F>, undefined, span);
   }
 }

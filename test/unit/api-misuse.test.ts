@@ -187,6 +187,7 @@ describe('the tracing API, misused', () => {
       ['a link without a context', () => tracer.startSpan('a', { links: [{} as never] })],
       ['kind: Symbol', () => tracer.startSpan('a', { kind: Symbol('k') as never })],
       ['end(NaN)', () => tracer.startSpan('a').end(Number.NaN)],
+      ['startActiveSpan with a context that is not one', () => tracer.startActiveSpan('a', {}, 42 as never, (s: Span) => s.end())],
     ];
     for (const [label, call] of calls) {
       out.length = 0;
