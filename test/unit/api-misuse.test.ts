@@ -10,7 +10,7 @@ import { LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExportDrops } from '../../src/pipeline/export-drops';
 import { ExportGate } from '../../src/pipeline/export-gate';
 import { encodeLogsRequest } from '../../src/pipeline/otlp-logs-encoder';
@@ -22,6 +22,7 @@ import { Redactor } from '../../src/privacy/redactor';
 import { SafeLoggerProvider } from '../../src/privacy/safe-values';
 import { ShopTracerProvider } from '../../src/trace/tracer';
 import { SafeContextManager } from '../../src/safe-context-manager';
+import { captureStderr } from '../support/stderr';
 
 /**
  * The OpenTelemetry API used wrongly from JavaScript, as the specification's error handling asks:
@@ -72,52 +73,35 @@ const hostile: fc.Arbitrary<unknown> = fc.oneof(
 );
 const args = fc.array(hostile, { maxLength: 4 });
 
-let stderr: string[] = [];
-beforeAll(() => {
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-});
-afterAll(() => vi.restoreAllMocks());
+const stderr = captureStderr();
 
-/** Spans through RedactingSpanExporter into our encoder, as the OTLP pipeline sends them. */
-function exportSpans(spans: ReadableSpan[]): { body: Uint8Array; drops: Record<string, number> } {
+type Signal = 'traces' | 'logs';
+const SIGNALS = {
+  traces: { Exporter: RedactingSpanExporter, encode: encodeTraceRequest, upstream: ProtobufTraceSerializer, json: JsonTraceSerializer },
+  logs: { Exporter: RedactingLogExporter, encode: encodeLogsRequest, upstream: ProtobufLogsSerializer, json: JsonLogsSerializer },
+} as const;
+
+/**
+ * Spans or records through the redacting exporter into our encoder, as the OTLP pipeline sends
+ * them; upstream's serializers must take what the checks let through, and agree with ours.
+ */
+function exportThrough<T extends object>(signal: Signal, items: T[]): { body: Uint8Array; drops: Record<string, number> } {
+  const { Exporter, encode, upstream, json } = SIGNALS[signal] as unknown as { Exporter: new (...a: unknown[]) => { export(items: T[], cb: () => void): void }; encode: (items: T[]) => Uint8Array; upstream: { serializeRequest(items: T[]): Uint8Array | undefined }; json: { serializeRequest(items: T[]): unknown } };
   const drops = new ExportDrops();
-  const ledger = new PendingLedger<ReadableSpan>('traces', 1000, drops);
-  for (const s of spans) ledger.admit(s);
+  const ledger = new PendingLedger<T>(signal, 1000, drops);
+  for (const item of items) ledger.admit(item);
   let body: Uint8Array | undefined;
   const inner = {
-    export(items: ReadableSpan[], done: (r: { code: ExportResultCode }) => void) {
-      // Upstream's serializers must take what the checks let through, and agree with ours.
-      expect(() => JsonTraceSerializer.serializeRequest(items)).not.toThrow();
-      body = encodeTraceRequest(items);
-      expect(Buffer.from(body).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(items)!))).toBe(true);
+    export(batch: T[], done: (r: { code: ExportResultCode }) => void) {
+      expect(() => json.serializeRequest(batch)).not.toThrow();
+      body = encode(batch);
+      expect(Buffer.from(body).equals(Buffer.from(upstream.serializeRequest(batch)!))).toBe(true);
       done({ code: ExportResultCode.SUCCESS });
       return body;
     },
     shutdown: async () => {},
   };
-  new RedactingSpanExporter(inner as never, new Redactor(true), new ExportGate(), ledger).export(spans, () => {});
-  return { body: body ?? new Uint8Array(), drops: drops.snapshot() };
-}
-
-function exportRecords(records: ReadableLogRecord[]): { body: Uint8Array; drops: Record<string, number> } {
-  const drops = new ExportDrops();
-  const ledger = new PendingLedger<ReadableLogRecord>('logs', 1000, drops);
-  for (const r of records) ledger.admit(r);
-  let body: Uint8Array | undefined;
-  const inner = {
-    export(items: ReadableLogRecord[], done: (r: { code: ExportResultCode }) => void) {
-      expect(() => JsonLogsSerializer.serializeRequest(items)).not.toThrow();
-      body = encodeLogsRequest(items);
-      expect(Buffer.from(body).equals(Buffer.from(ProtobufLogsSerializer.serializeRequest(items)!))).toBe(true);
-      done({ code: ExportResultCode.SUCCESS });
-      return body;
-    },
-    shutdown: async () => {},
-  };
-  new RedactingLogExporter(inner as never, new Redactor(true), new ExportGate(), ledger).export(records, () => {});
+  new Exporter(inner, new Redactor(true), new ExportGate(), ledger).export(items, () => {});
   return { body: body ?? new Uint8Array(), drops: drops.snapshot() };
 }
 
@@ -160,7 +144,7 @@ describe('the tracing API, misused', () => {
         }).not.toThrow();
         ok.startSpan('after').end();
         expect(out.length).toBe(3);
-        const { body, drops } = exportSpans(out);
+        const { body, drops } = exportThrough('traces', out);
         const names = spanNames(body);
         expect(names.length).toBe(3);
         expect(names).toContain('before');
@@ -197,7 +181,7 @@ describe('the tracing API, misused', () => {
         if (s && typeof s.end === 'function' && s.isRecording()) s.end();
       }, label).not.toThrow();
       tracer.startSpan('after').end();
-      const { body } = exportSpans(out);
+      const { body } = exportThrough('traces', out);
       expect(spanNames(body), label).toEqual(expect.arrayContaining(['before', 'after']));
       expect(spanNames(body).length, label).toBe(out.length);
     }
@@ -232,7 +216,7 @@ describe('the logs API, misused', () => {
         // A record whose own fields cannot be read (a throwing Proxy) has nothing to emit.
         const readable = isObject && (() => { try { void (given as Json).body; return true; } catch { return false; } })();
         expect(out.length).toBe(readable ? 3 : 2);
-        const { body, drops } = exportRecords(out);
+        const { body, drops } = exportThrough('logs', out);
         const bodies = logBodies(body);
         expect(bodies.length).toBe(out.length);
         expect(bodies).toContain('before');

@@ -13,6 +13,7 @@ import { commonJsEntry } from '../../src/entry-kind';
 import { checkDebugMarker, mintDebugMarker } from '../../src/policy/debug-control';
 import { Redactor, REDACTED } from '../../src/privacy/redactor';
 import { toPlainValue } from '../../src/privacy/safe-values';
+import { captureStderr } from '../support/stderr';
 
 /**
  * Properties of the pure modules that hostile input reaches, checked with fast-check on
@@ -22,14 +23,7 @@ import { toPlainValue } from '../../src/privacy/safe-values';
 const SEED = 20261201;
 const ID_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
-let stderr: string[] = [];
-beforeAll(() => {
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-});
-afterAll(() => vi.restoreAllMocks());
+const stderr = captureStderr();
 
 /** Every variable resolveConfig reads (and the per-signal forms). */
 const ENV_KEYS = [
@@ -93,7 +87,7 @@ describe('configuration: any OTEL_* and SHOP_OTEL_* values', () => {
   it('any other variable with a value it cannot take is named in a diagnostic, and the default used', () => {
     fc.assert(
       fc.property(fc.constantFrom(...ENV_KEYS.filter((k) => !FREE_TEXT.has(k))), fc.stringMatching(/^[a-z]{0,4}![a-z]{0,4}$/), (key, bad) => {
-        stderr = [];
+        stderr.length = 0;
         const env: Record<string, string> = { [key]: bad };
         if (key === 'OTEL_TRACES_SAMPLER_ARG') env.OTEL_TRACES_SAMPLER = 'traceidratio';
         resolveConfig({}, env);
@@ -106,7 +100,7 @@ describe('configuration: any OTEL_* and SHOP_OTEL_* values', () => {
   it('a value that is not a number, where a number is wanted, is named in one diagnostic', () => {
     fc.assert(
       fc.property(fc.constantFrom(...NUMERIC), fc.stringMatching(/^[a-z!?#]{1,8}$/), (key, bad) => {
-        stderr = [];
+        stderr.length = 0;
         resolveConfig({}, { [key]: bad });
         expect(stderr.join('')).toContain(key);
       }),
