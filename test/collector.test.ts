@@ -7,6 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { AMQP_URL, listeningPort, otelEnv, PG_URL, REPO, runFixture, uniqueName, type Fixture } from './support/fixture';
 import { queueName } from './support/broker';
 import { startReceiver, type ReceivedLog, type Receiver } from './support/otlp-receiver';
@@ -295,6 +296,23 @@ describe('end to end: the sample shop through the collector to Prometheus, the S
     // The count equals what reached the log store for that service (the shop is idle by now).
     const inStore = () => store.logs.filter((l) => l.resource['service.name'] === 'shop-api').length;
     await waitProm('shop-api records = records in the store', 'sum(shop_log_records_total{service_name="shop-api"})', (v) => v === inStore() && v > 0);
+  });
+
+  it('telemetry a service lost reaches Prometheus as shop_otel_export_dropped_total, and ShopTelemetryLost\'s expression fires on it', async () => {
+    const service = uniqueName('drop-probe');
+    const probe = runFixture('drop-probe.cjs', { env: { ...otelEnv(pipeline.otlpEndpoint, service), OTEL_BSP_MAX_QUEUE_SIZE: '4', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2' } });
+    try {
+      await waitProm('the service\'s drop counter', `sum(shop_otel_export_dropped_total{job="${service}",signal="traces",reason="queue_full"})`, (v) => v > 0);
+      // The rule's own expression (shop-pipeline.rules.yml), on the real series: the labels it needs are there.
+      const rules = YAML.parse(readFileSync(path.join(REPO, 'collector', 'stack', 'prometheus', 'rules', 'shop-pipeline.rules.yml'), 'utf8'));
+      const rule = rules.groups.flatMap((g: any) => g.rules).find((r: any) => r.alert === 'ShopTelemetryLost');
+      const firing = await pipeline.prometheus.query(rule.expr);
+      const mine = firing.find((r: any) => r.metric.service === service);
+      expect(mine?.metric).toMatchObject({ service, job: service, signal: 'traces', reason: 'queue_full' });
+      expect(Number(mine.value[1])).toBeGreaterThan(0);
+    } finally {
+      await probe.stop('SIGTERM');
+    }
   });
 
   it('business counters: orders created, status changes, MES processing', async () => {

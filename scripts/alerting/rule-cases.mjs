@@ -272,6 +272,21 @@ const pipeline = {
       ],
     },
     {
+      // As the collector's Prometheus exporter writes the service's counter (checked against
+      // otelcol-shop: job is the service, the scope's labels beside signal and reason).
+      name: 'a service loses telemetry: its counter appears with its first loss and grows; another\'s stays flat',
+      series: {
+        [sel('shop_otel_export_dropped_total', { job: 'shop-api', instance: 'otelcol-shop:8889', otel_scope_name: 'shop-otel', reason: 'queue_full', signal: 'traces' })]: '_x8 40+10x12',
+        [sel('shop_otel_export_dropped_total', { job: 'crm-api', instance: 'otelcol-shop:8889', otel_scope_name: 'shop-otel', reason: 'export_failed', signal: 'logs' })]: '7x20',
+      },
+      alerts: [
+        // crm-api's counter is older than 5 minutes and flat: quiet (in its first 5 minutes, as at
+        // Prometheus' start, a counter cannot be told from a new one and counts whole).
+        { at: 7, alert: 'ShopTelemetryLost', fire: [] },
+        { at: 9, alert: 'ShopTelemetryLost', fire: [{ labels: { severity: 'warning', category: 'pipeline', component: 'pipeline', service: 'shop-api', job: 'shop-api', signal: 'traces', reason: 'queue_full' }, summary: 'shop-api lost 50 traces (queue_full) in 5 minutes', description: 'shop-api dropped 50 traces items before they reached the collector in the last 5 minutes, reason queue_full (queue_full: the collector did not take them fast enough; export_failed: refused or unanswered after the retries; unredactable, unencodable: a span or record that could not be made safe or written). The service said the first loss on stderr.' }] },
+      ],
+    },
+    {
       name: 'the collector refuses data (memory limiter) and an exporter fails; a full store queue; the SIEM queue fills',
       series: {
         [self('otelcol_receiver_refused_log_records_total', { receiver: 'otlp', transport: 'http' })]: '0x5 0+100x20',
