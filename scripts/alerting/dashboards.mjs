@@ -285,10 +285,12 @@ export const DASHBOARDS = {
     tags: ['shop-otel', 'pipeline'],
     vars: [],
     panels: [
-      [stat('Collector scrape targets up', 'sum(up{job=~"otelcol-shop|otelcol-shop-self"})', { thresholds: [{ color: 'red', value: null }, { color: 'green', value: 2 }] }), 6, 4],
-      [stat('SIEM queue', 'max(otelcol_exporter_queue_size{exporter="syslog"})', { thresholds: [{ color: 'green', value: null }, { color: 'orange', value: 500 }] }), 6, 4],
-      [stat('Export failures in range', 'sum(increase(otelcol_exporter_send_failed_log_records_total[$__range])) + sum(increase(otelcol_exporter_send_failed_spans_total[$__range])) or vector(0)'), 6, 4],
-      [stat('Services sending', 'count(count by (service_name) (rate(traces_span_metrics_calls_total[$__rate_interval]) > 0))'), 6, 4],
+      [stat('Collector scrape targets up', 'sum(up{job=~"otelcol-shop|otelcol-shop-self"})', { thresholds: [{ color: 'red', value: null }, { color: 'green', value: 2 }] }), 5, 4],
+      [stat('SIEM queue', 'max(otelcol_exporter_queue_size{exporter="syslog"})', { thresholds: [{ color: 'green', value: null }, { color: 'orange', value: 500 }] }), 5, 4],
+      [stat('Export failures in range', 'sum(increase(otelcol_exporter_send_failed_log_records_total[$__range])) + sum(increase(otelcol_exporter_send_failed_spans_total[$__range])) or vector(0)'), 5, 4],
+      // Lost in the services themselves, before the collector (ShopTelemetryLost); the counter exists only after a loss.
+      [stat('Lost in services in range', 'sum(increase(shop_otel_export_dropped_total[$__range])) or vector(0)', { thresholds: [{ color: 'green', value: null }, { color: 'orange', value: 1 }] }), 5, 4],
+      [stat('Services sending', 'count(count by (service_name) (rate(traces_span_metrics_calls_total[$__rate_interval]) > 0))'), 4, 4],
       [ts('Accepted / s per receiver and signal', [
         ['sum by (receiver) (rate(otelcol_receiver_accepted_spans_total[$__rate_interval]))', 'spans {{receiver}}'],
         ['sum by (receiver) (rate(otelcol_receiver_accepted_log_records_total[$__rate_interval]))', 'log records {{receiver}}'],
