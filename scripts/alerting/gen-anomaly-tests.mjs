@@ -20,6 +20,12 @@ const sel = (labels) => `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`
 const num = (v) => (v === null ? '_' : String(Math.round(v * 1000) / 1000));
 const firing = (name, extra = {}) => `ALERTS${sel({ alertname: 'ShopAnomaly', alertstate: 'firing', anomaly_name: name, ...extra })}`;
 const alertLabels = (name, direction) => `ALERTS${sel({ alertname: 'ShopAnomaly', alertstate: 'firing', anomaly_name: name, anomaly_type: 'rate', category: 'anomaly', component: 'shop-api', direction, service: 'shop-api', severity: 'warning' })}`;
+/** One promql_expr_test entry: `expr` at minute `at`, expecting one sample of value 1 with `labels`, or none. */
+const exprTest = (out, expr, at, labels) => {
+  out.push(`      - expr: ${expr}`);
+  out.push(`        eval_time: ${at}m`);
+  out.push(labels === undefined ? '        exp_samples: []' : `        exp_samples: [ { labels: '${labels}', value: 1 } ]`);
+};
 
 function header(what) {
   return [
@@ -93,12 +99,8 @@ export function annotationTests() {
   out.push(`              traces_url: '${tracesUrlAt('shop-api', at * 60)}'`);
   out.push('    promql_expr_test:');
   out.push('      # keep_firing_for: still firing 9 minutes after the burst ended (minute 129), resolved after 10.');
-  out.push(`      - expr: ${firing('orders_created')}`);
-  out.push('        eval_time: 138m');
-  out.push(`        exp_samples: [ { labels: '${alertLabels('orders_created', 'up')}', value: 1 } ]`);
-  out.push(`      - expr: ${firing('orders_created')}`);
-  out.push('        eval_time: 145m');
-  out.push('        exp_samples: []');
+  exprTest(out, firing('orders_created'), 138, alertLabels('orders_created', 'up'));
+  exprTest(out, firing('orders_created'), 145);
   // A series in its first hour: eligible before the first top-of-the-hour sample of its active
   // share (it appears at minute 61, the next such sample is minute 120), so a ×10 burst from
   // minute 95 to 104 alerts; before, it was judged by nothing and raised no alert at all.
@@ -108,15 +110,9 @@ export function annotationTests() {
   out.push(`      - series: 'shop:anomaly:input${labels}'`);
   out.push("        values: '_x61 10x33 100x9 10x20'");
   out.push('    promql_expr_test:');
-  out.push(`      - expr: shop:anomaly:eligible${labels}`);
-  out.push('        eval_time: 94m');
-  out.push(`        exp_samples: [ { labels: 'shop:anomaly:eligible${labels}', value: 1 } ]`);
-  out.push(`      - expr: count_over_time(${firing('orders_created')}[94m])`);
-  out.push('        eval_time: 94m');
-  out.push('        exp_samples: []');
-  out.push(`      - expr: ${firing('orders_created')}`);
-  out.push('        eval_time: 100m');
-  out.push(`        exp_samples: [ { labels: '${alertLabels('orders_created', 'up')}', value: 1 } ]`);
+  exprTest(out, `shop:anomaly:eligible${labels}`, 94, `shop:anomaly:eligible${labels}`);
+  exprTest(out, `count_over_time(${firing('orders_created')}[94m])`, 94);
+  exprTest(out, firing('orders_created'), 100, alertLabels('orders_created', 'up'));
   // The input types: a ratio and a latency alert up only, by their bands, above their minimum change.
   const typed = (name, type) => `shop:anomaly:input${sel({ anomaly_name: name, anomaly_type: type, service: 'shop-api', component: 'shop-api' })}`;
   const typedAlert = (name, type) => `ALERTS${sel({ alertname: 'ShopAnomaly', alertstate: 'firing', anomaly_name: name, anomaly_type: type, category: 'anomaly', component: 'shop-api', direction: 'up', service: 'shop-api', severity: 'warning' })}`;
@@ -130,19 +126,11 @@ export function annotationTests() {
   out.push(`      - series: '${typed('latency_p95', 'latency')}'`);
   out.push("        values: '200x120 20x30 1000x10'");
   out.push('    promql_expr_test:');
-  out.push(`      - expr: ${firing('error_ratio')}`);
-  out.push('        eval_time: 124m');
-  out.push(`        exp_samples: [ { labels: '${typedAlert('error_ratio', 'ratio')}', value: 1 } ]`);
-  out.push(`      - expr: count_over_time(${firing('error_ratio_small')}[160m])`);
-  out.push('        eval_time: 160m');
-  out.push('        exp_samples: []');
+  exprTest(out, firing('error_ratio'), 124, typedAlert('error_ratio', 'ratio'));
+  exprTest(out, `count_over_time(${firing('error_ratio_small')}[160m])`, 160);
   out.push('      # A latency fall is no anomaly; a rise ×5 (above the band and 100 ms) is.');
-  out.push(`      - expr: count_over_time(${firing('latency_p95')}[30m])`);
-  out.push('        eval_time: 149m');
-  out.push('        exp_samples: []');
-  out.push(`      - expr: ${firing('latency_p95')}`);
-  out.push('        eval_time: 154m');
-  out.push(`        exp_samples: [ { labels: '${typedAlert('latency_p95', 'latency')}', value: 1 } ]`);
+  exprTest(out, `count_over_time(${firing('latency_p95')}[30m])`, 149);
+  exprTest(out, firing('latency_p95'), 154, typedAlert('latency_p95', 'latency'));
   // A pipeline outage is no drop to zero: while the collector is (or was, 10 minutes) down, a
   // vanished input is not zero-filled; a service that stops while the collector runs is.
   for (const [title, up, expectAlert] of [['an input that vanishes with the collector is no drop to zero', '1x120 0x30 1x30', false], ['an input that vanishes while the collector runs is a drop to zero', '1x180', true]]) {

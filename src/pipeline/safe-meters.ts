@@ -69,23 +69,25 @@ class SafeMeter implements Meter {
   constructor(private readonly inner: Meter) {}
 
   createCounter(name: string, options?: MetricOptions) {
-    const c = created(this.inner, this.inner.createCounter, name, options);
-    return { add: safeRecorder(c.add, c) };
+    return { add: this.sync(this.inner.createCounter, 'add', name, options) };
   }
 
   createUpDownCounter(name: string, options?: MetricOptions) {
-    const c = created(this.inner, this.inner.createUpDownCounter, name, options);
-    return { add: safeRecorder(c.add, c) };
+    return { add: this.sync(this.inner.createUpDownCounter, 'add', name, options) };
   }
 
   createHistogram(name: string, options?: MetricOptions) {
-    const h = created(this.inner, this.inner.createHistogram, name, options);
-    return { record: safeRecorder(h.record, h) };
+    return { record: this.sync(this.inner.createHistogram, 'record', name, options) };
   }
 
   createGauge(name: string, options?: MetricOptions) {
-    const g = created(this.inner, this.inner.createGauge, name, options);
-    return { record: safeRecorder(g.record, g) };
+    return { record: this.sync(this.inner.createGauge, 'record', name, options) };
+  }
+
+  /** The SDK's sync instrument made by `create`, as its one recording method (`add` or `record`), which never throws. */
+  private sync<M extends 'add' | 'record'>(create: Create<{ [K in M]: Recorder }>, method: M, name: string, options?: MetricOptions): Recorder {
+    const instrument = created(this.inner, create, name, options);
+    return safeRecorder(instrument[method], instrument);
   }
 
   // Observables are the SDK's own (the app hands them back to addBatchObservableCallback); the
